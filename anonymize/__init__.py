@@ -1,0 +1,1 @@
+"""Desensitization pipeline: find and remove personal information before publication."""

@@ -1,0 +1,1 @@
+"""What a dataset IS: the catalogue record, its validation and its exports."""

@@ -1,0 +1,257 @@
+"""Load a dataset.yaml into a Record, collecting every problem at once, keyed by field path."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import schema as s
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+TOP_KEYS = {
+    "identifier", "title", "title_en", "description", "department", "themes", "keywords", "source",
+    "format", "share_type", "share_method", "open_type", "legal_basis", "update_frequency",
+    "last_updated", "issued", "security_level", "usage_requirements", "licence", "contact", "spatial",
+    "temporal", "k_anonymity", "columns",
+}
+COLUMN_KEYS = {"name", "type", "description", "unit", "personal", "rule", "facet", "search",
+               "free_text", "quasi_identifier"}
+
+
+class CatalogError(Exception):
+    """A dataset.yaml (or several) has problems; `problems` lists (file, field path, message)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{f}: {p}: {m}" for f, p, m in problems))
+
+
+@dataclass
+class _Collector:
+    """Reads fields out of the raw mapping while remembering every problem."""
+    raw: dict
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def err(self, path: str, msg: str) -> None:
+        self.errors.append((path, msg))
+
+    def text(self, d: dict, key: str, path: str, required: bool = True) -> str | None:
+        v = d.get(key)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            if required:
+                self.err(path, "必填项缺失 (required)")
+            return None
+        if not isinstance(v, (str, int, float)):
+            self.err(path, f"应为文本 (expected text), got {type(v).__name__}")
+            return None
+        return str(v).strip()
+
+    def term(self, d: dict, key: str, path: str, vocab: dict, required: bool = True) -> str | None:
+        v = self.text(d, key, path, required)
+        if v is not None and v not in vocab:
+            self.err(path, f"'{v}' 不是有效取值 (must be one of: {' | '.join(vocab)})")
+            return None
+        return v
+
+    def terms(self, d: dict, key: str, path: str, vocab: dict) -> tuple[str, ...]:
+        v = d.get(key)
+        if v is None or v == []:
+            self.err(path, "必填项缺失 (required: a list)")
+            return ()
+        items = v if isinstance(v, list) else [v]
+        for i, item in enumerate(items):
+            if item not in vocab:
+                self.err(f"{path}[{i}]", f"'{item}' 不是有效取值 (must be one of: {' | '.join(vocab)})")
+        return tuple(str(i) for i in items if i in vocab)
+
+    def day(self, d: dict, key: str, path: str, required: bool = True) -> date | None:
+        v = d.get(key)
+        if v is None:
+            if required:
+                self.err(path, "必填项缺失 (required, YYYY-MM-DD)")
+            return None
+        if isinstance(v, date):
+            return v
+        try:
+            return date.fromisoformat(str(v))
+        except ValueError:
+            self.err(path, f"'{v}' 不是有效日期 (expected YYYY-MM-DD)")
+            return None
+
+    def flag(self, d: dict, key: str, path: str) -> bool:
+        v = d.get(key, False)
+        if not isinstance(v, bool):
+            self.err(path, f"应为 true 或 false (expected a boolean), got {v!r}")
+            return False
+        return v
+
+
+def _rule(c: _Collector, raw: Any, path: str) -> s.Rule:
+    if raw is None:
+        return s.Rule()
+    if isinstance(raw, str):
+        raw = {"op": raw}
+    if not isinstance(raw, dict) or raw.get("op") not in s.RULE_OPS:
+        c.err(path, f"规则无效 (rule must be one of {' | '.join(s.RULE_OPS)}, or {{op: ..., params}})")
+        return s.Rule()
+    params = {k: v for k, v in raw.items() if k != "op"}
+    return s.Rule(raw["op"], params)
+
+
+def _columns(c: _Collector, raw: Any) -> tuple[s.Column, ...]:
+    if not isinstance(raw, list) or not raw:
+        c.err("columns", "必填项缺失 (required: the field dictionary, one entry per column)")
+        return ()
+    cols, seen = [], set()
+    for i, col in enumerate(raw):
+        p = f"columns[{i}]"
+        if not isinstance(col, dict):
+            c.err(p, "应为映射 (expected a mapping with name, type, description)")
+            continue
+        for k in col.keys() - COLUMN_KEYS:
+            c.warnings.append((f"{p}.{k}", "未知字段，已忽略 (unknown key, ignored)"))
+        name = c.text(col, "name", f"{p}.name")
+        if name in seen:
+            c.err(f"{p}.name", f"列名 '{name}' 重复 (duplicate column name)")
+        seen.add(name)
+        ctype = c.text(col, "type", f"{p}.type")
+        if ctype is not None and ctype not in s.COLUMN_TYPES:
+            c.err(f"{p}.type", f"'{ctype}' 不是有效类型 (must be one of: {' | '.join(s.COLUMN_TYPES)})")
+        personal = c.term(col, "personal", f"{p}.personal", s.PERSONAL_KINDS, required=False)
+        rule = _rule(c, col.get("rule"), f"{p}.rule")
+        if personal and rule.op == "keep":
+            c.err(f"{p}.rule", "含个人信息的列必须声明脱敏规则 (a personal column needs a rule other than keep)")
+        cols.append(s.Column(
+            name=name or "", type=ctype or "text",
+            description=c.text(col, "description", f"{p}.description") or "",
+            unit=c.text(col, "unit", f"{p}.unit", required=False), personal=personal, rule=rule,
+            facet=c.flag(col, "facet", f"{p}.facet"), search=c.flag(col, "search", f"{p}.search"),
+            free_text=c.flag(col, "free_text", f"{p}.free_text"),
+            quasi_identifier=c.flag(col, "quasi_identifier", f"{p}.quasi_identifier"),
+        ))
+    return tuple(cols)
+
+
+def _record(c: _Collector, folder: Path) -> s.Record | None:
+    r = c.raw
+    for k in r.keys() - TOP_KEYS:
+        c.warnings.append((k, "未知字段，已忽略 (unknown key, ignored)"))
+    ident = c.text(r, "identifier", "identifier")
+    if ident is not None and not SLUG.match(ident):
+        c.err("identifier", "只能包含小写字母、数字和连字符 (lowercase letters, digits, dashes)")
+    elif ident is not None and ident != folder.name:
+        c.err("identifier", f"'{ident}' 与目录名 '{folder.name}' 不一致 (must equal the folder name)")
+    dept = r.get("department") if isinstance(r.get("department"), dict) else {}
+    if not isinstance(r.get("department"), dict):
+        c.err("department", "必填项缺失 (required: {name, code})")
+    contact = r.get("contact") if isinstance(r.get("contact"), dict) else {}
+    if not isinstance(r.get("contact"), dict):
+        c.err("contact", "必填项缺失 (required: {name, phone, email})")
+    src = r.get("source") if isinstance(r.get("source"), dict) else {}
+    if not isinstance(r.get("source"), dict):
+        c.err("source", "必填项缺失 (required: {file, encoding, sheet})")
+    temporal = r.get("temporal") if isinstance(r.get("temporal"), dict) else {}
+    open_type = c.term(r, "open_type", "open_type", s.OPEN_TYPES)
+    share_type = c.term(r, "share_type", "share_type", s.SHARE_TYPES)
+    legal_basis = c.text(r, "legal_basis", "legal_basis", required=False)
+    if not legal_basis and (open_type in s.NEEDS_LEGAL_BASIS_OPEN or share_type in s.NEEDS_LEGAL_BASIS_SHARE):
+        c.err("legal_basis", f"{open_type if open_type in s.NEEDS_LEGAL_BASIS_OPEN else share_type}"
+              "须注明法律依据 (legal basis required for this share/open type)")
+    licence = c.text(r, "licence", "licence")
+    if licence is not None and licence not in s.LICENCES:
+        c.err("licence", f"'{licence}' 不是已知许可 (must be one of: {' | '.join(s.LICENCES)})")
+    k = r.get("k_anonymity", 5)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        c.err("k_anonymity", f"应为正整数 (expected a positive integer), got {k!r}")
+        k = 5
+    record = dict(
+        identifier=ident, title=c.text(r, "title", "title"), title_en=c.text(r, "title_en", "title_en", False),
+        description=c.text(r, "description", "description"),
+        department=s.Department(c.text(dept, "name", "department.name") or "",
+                                c.text(dept, "code", "department.code", required=False)),
+        themes=c.terms(r, "themes", "themes", s.THEMES),
+        keywords=tuple(str(x) for x in (r.get("keywords") or [])),
+        source=s.Source(c.text(src, "file", "source.file") or "",
+                        c.text(src, "encoding", "source.encoding", required=False),
+                        c.text(src, "sheet", "source.sheet", required=False)),
+        format=c.term(r, "format", "format", s.FORMATS), share_type=share_type,
+        share_method=c.terms(r, "share_method", "share_method", s.SHARE_METHODS), open_type=open_type,
+        legal_basis=legal_basis,
+        update_frequency=c.term(r, "update_frequency", "update_frequency", s.UPDATE_FREQUENCIES),
+        last_updated=c.day(r, "last_updated", "last_updated"), issued=c.day(r, "issued", "issued", False),
+        security_level=c.term(r, "security_level", "security_level", s.SECURITY_LEVELS),
+        usage_requirements=c.text(r, "usage_requirements", "usage_requirements"), licence=licence,
+        contact=s.Contact(c.text(contact, "name", "contact.name") or "",
+                          c.text(contact, "phone", "contact.phone", False),
+                          c.text(contact, "email", "contact.email", False)),
+        spatial=c.text(r, "spatial", "spatial", False),
+        temporal_start=c.day(temporal, "start", "temporal.start", False),
+        temporal_end=c.day(temporal, "end", "temporal.end", False),
+        k_anonymity=k, columns=_columns(c, r.get("columns")),
+    )
+    return None if c.errors else s.Record(**record)
+
+
+def _check_source(c: _Collector, folder: Path, record: s.Record) -> None:
+    """The declared columns must be exactly the source file's header, in order."""
+    from anonymize.read import InputError, read_header
+    path = folder / record.source.file
+    if not path.is_file():
+        c.err("source.file", f"文件不存在 (file not found: {path.name})")
+        return
+    try:
+        header = read_header(path, record.source.encoding, record.source.sheet)
+    except InputError as e:
+        c.err("source.file", e.problem)
+        return
+    declared = [col.name for col in record.columns]
+    if header != declared:
+        missing = [h for h in header if h not in declared]
+        extra = [d for d in declared if d not in header]
+        detail = (f"源文件有而目录未声明: {missing}; " if missing else "") + \
+                 (f"目录声明而源文件没有: {extra}" if extra else "") or "列顺序不一致 (order differs)"
+        c.err("columns", f"与源文件表头不一致 (columns do not match the source header): {detail}")
+
+
+def load(folder: Path, check_source: bool = True) -> tuple[s.Record, list[tuple[str, str]]]:
+    """Return (record, warnings) for datasets/<slug>/, or raise CatalogError with every problem."""
+    folder = Path(folder)
+    yml = folder / "dataset.yaml"
+    label = str(yml)
+    try:
+        raw = yaml.safe_load(yml.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError([(label, "-", "文件不存在 (dataset.yaml not found)")])
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise CatalogError([(label, "-", f"YAML 格式错误{line} (malformed YAML)")])
+    if not isinstance(raw, dict):
+        raise CatalogError([(label, "-", "应为映射 (expected a mapping of catalogue fields)")])
+    c = _Collector(raw)
+    record = _record(c, folder)
+    if record is not None and check_source:
+        _check_source(c, folder, record)
+    if c.errors:
+        raise CatalogError([(label, p, m) for p, m in c.errors])
+    return record, c.warnings
+
+
+def load_all(root: Path, check_source: bool = True) -> tuple[list[s.Record], list[tuple[str, str, str]]]:
+    """Load every datasets/<slug>/; raise one CatalogError holding the problems of all of them."""
+    records, problems, warnings = [], [], []
+    for folder in sorted(p for p in Path(root).iterdir() if (p / "dataset.yaml").exists()):
+        try:
+            record, warns = load(folder, check_source)
+            records.append(record)
+            warnings += [(str(folder / "dataset.yaml"), p, m) for p, m in warns]
+        except CatalogError as e:
+            problems += e.problems
+    if problems:
+        raise CatalogError(problems)
+    return records, warnings

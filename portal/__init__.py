@@ -1,0 +1,1 @@
+"""The open-data portal application: publishing, API, accounts and the reply queue."""

@@ -1,0 +1,4 @@
+"""`python -m portal` is the `portal` command."""
+from .cli import cli
+
+cli()

@@ -1,0 +1,168 @@
+"""The `portal` command: a thin click layer; each command calls one library function."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from anonymize.operators import PolicyError
+from anonymize.policy import ResidualError
+from anonymize.read import InputError
+from metadata.validate import CatalogError
+
+from . import config as config_mod
+from .calendar_cli import calendar
+from .config import ConfigError
+
+DOMAIN_ERRORS = (InputError, CatalogError, PolicyError, ResidualError, ConfigError)
+
+
+def domain_errors(fn):
+    """Turn the portal's own errors into one clear message line each, exit 1, no traceback."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .publish import PublishError
+        from .serve import NotPublished
+        from .site_build import SiteError
+        try:
+            return fn(*args, **kwargs)
+        except (*DOMAIN_ERRORS, PublishError, NotPublished, SiteError) as e:
+            raise click.ClickException(str(e)) from None
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The portal configuration file (TOML). Default: ./portal.toml when present.")
+@click.pass_context
+def cli(ctx, config_file):
+    """政务数据开放平台 — the open-data portal: desensitize, publish, catalogue, serve."""
+    ctx.obj = {"config_file": config_file}
+
+
+def _cfg(ctx) -> config_mod.Config:
+    try:
+        return config_mod.load(ctx.obj["config_file"])
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@cli.command()
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the desensitized UTF-8 CSV.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the desensitization report (JSON) here; a .txt beside it holds the readable form.")
+@click.option("--encoding", help="Source encoding (detected when omitted).")
+@click.option("--sheet", help="XLSX sheet name (first sheet when omitted).")
+@click.pass_context
+@domain_errors
+def anonymize(ctx, input_file, output, report, encoding, sheet):
+    """Desensitize one CSV/XLSX file with safe defaults: every personal value found is redacted.
+
+    Same columns and rows in the same order; nothing is written unless the whole file succeeds.
+    """
+    from anonymize.read import open_table
+    from anonymize.policy import desensitize
+    table = open_table(input_file, encoding, sheet)
+    header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"),
+                                    input_file.name)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if report:
+        report.write_text(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        report.with_suffix(".txt").write_text(rep.as_text() + "\n", encoding="utf-8")
+    click.echo(rep.as_text())
+
+
+@cli.command()
+@click.option("--only", multiple=True, help="Publish only these dataset identifiers.")
+@click.pass_context
+@domain_errors
+def publish(ctx, only):
+    """Desensitize every dataset and publish a new release (atomic: the old one is served until done)."""
+    from .publish import publish as run_publish
+    release = run_publish(_cfg(ctx), list(only) or None)
+    click.echo(f"已发布 (published): {release}")
+
+
+@cli.command()
+@click.pass_context
+@domain_errors
+def site(ctx):
+    """Build the static catalogue site from the published catalogue into build/site."""
+    from .site_build import build_site
+    out = build_site(_cfg(ctx))
+    click.echo(f"站点已生成 (site built): {out}")
+
+
+@cli.command()
+@click.pass_context
+def build(ctx):
+    """Everything: desensitize + publish every dataset, then build the site."""
+    ctx.invoke(publish)
+    ctx.invoke(site)
+
+
+@cli.command()
+@click.option("--port", type=int, help="Port to listen on (default from config: 8001).")
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.pass_context
+@domain_errors
+def serve(ctx, port, host):
+    """Serve the site, the data API and the portal API on one port."""
+    from .serve import make_datasette, run
+    cfg = config_mod.load(ctx.obj["config_file"], port=port, host=host)
+    ds = make_datasette(cfg, ctx.obj["config_file"])
+    click.echo(f"门户已启动 (serving) on http://{cfg.host}:{cfg.port}/", err=True)
+    run(ds, cfg)
+
+
+@cli.group()
+def catalog():
+    """The data catalogue (数据资源目录)."""
+
+
+@catalog.command("validate")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def catalog_validate(ctx, path):
+    """Check every dataset.yaml under PATH (default: the datasets folder); report every problem at once."""
+    from metadata.validate import load, load_all
+    path = path or _cfg(ctx).datasets_dir
+    if not path.exists():
+        raise click.ClickException(f"{path}: 路径不存在 (path not found)")
+    try:
+        if (path / "dataset.yaml").exists():
+            records, warnings = [load(path)[0]], [(str(path / "dataset.yaml"), p, m) for p, m in load(path)[1]]
+        else:
+            records, warnings = load_all(path)
+    except CatalogError as e:
+        for f, p, m in e.problems:
+            click.echo(f"{f}: {p}: {m}", err=True)
+        click.echo(f"{len(e.problems)} 个问题 (problems)", err=True)
+        sys.exit(1)
+    for f, p, m in warnings:
+        click.echo(f"警告 (warning) {f}: {p}: {m}", err=True)
+    click.echo(f"{len(records)} 个数据集目录有效 (valid)")
+
+
+cli.add_command(calendar)
+from .harvest_cli import harvest_ckan  # noqa: E402
+cli.add_command(harvest_ckan)
+from .users_cli import audit_group, keys_group, users  # noqa: E402
+cli.add_command(users)
+cli.add_command(keys_group)
+cli.add_command(audit_group)

@@ -1,0 +1,46 @@
+"""Datasette hooks only: each a few lines that delegate to the portal's modules."""
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from . import config as config_mod
+from .middleware import PortalApp
+from .state import PortalState
+
+_states: dict[int, PortalState] = {}
+
+
+def state_for(datasette) -> PortalState:
+    """The portal state of this Datasette instance (made on first use; settings from plugin_config)."""
+    st = _states.get(id(datasette))
+    if st is None:
+        settings = datasette.plugin_config("portal") or {}
+        cfg = config_mod.load(settings.get("config_file"), **{k: v for k, v in settings.items()
+                                                               if k != "config_file"})
+        st = _states[id(datasette)] = PortalState(datasette, cfg)
+        st.watcher.refresh()
+    return st
+
+
+@hookimpl
+def startup(datasette):
+    state_for(datasette)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: PortalApp(app, state_for(datasette))
+
+
+@hookimpl
+def register_routes(datasette):
+    from . import catalog_views, views
+    from . import portal_api
+    return views.routes() + catalog_views.ROUTES + portal_api.ROUTES  # last: its /api/portal/ catch-all
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    # The CKAN Action API is read-only and takes JSON posts from any client (ckanapi, scripts).
+    # /api/portal/ forms do their own double-submit CSRF check (portal_api.csrf_ok).
+    return scope["path"].startswith(("/api/action/", "/api/3/action/", "/api/portal/"))

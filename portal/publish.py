@@ -1,0 +1,226 @@
+"""The pipeline: load -> read -> desensitize -> insert -> record in _catalog -> atomic swap."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from anonymize.policy import desensitize
+from anonymize.read import open_table
+from metadata import history
+from metadata.schema import Record
+from metadata.validate import load_all
+
+from . import downloads, search
+from .config import Config
+
+BATCH = 10_000
+SQL_TYPES = {"text": str, "integer": int, "number": float, "date": str, "datetime": str, "boolean": int}
+PUBLIC_DB, RESTRICTED_DB = "data", "restricted"
+
+
+class PublishError(Exception):
+    """Publishing failed; the served release is untouched. Names the file, row and column."""
+
+
+def record_json(record: Record) -> dict:
+    """The record as plain JSON (dates as ISO strings)."""
+    def default(o):
+        if isinstance(o, date):
+            return o.isoformat()
+        raise TypeError(type(o).__name__)
+    return json.loads(json.dumps(dataclasses.asdict(record), default=default, ensure_ascii=False))
+
+
+def _coerce(value: str, ctype: str, where: str):
+    """Typed value for SQLite; '' is NULL. The message names the place, never the value."""
+    v = value.strip()
+    if v == "":
+        return None
+    try:
+        if ctype == "integer":
+            f = float(v.replace(",", ""))
+            if not f.is_integer():
+                raise ValueError
+            return int(f)
+        if ctype == "number":
+            return float(v.replace(",", ""))
+        if ctype == "boolean":
+            return {"true": 1, "false": 0, "1": 1, "0": 0, "是": 1, "否": 0}[v.lower()]
+    except (ValueError, KeyError):
+        raise PublishError(f"{where}: 不是有效的 {ctype} 值 (value is not a valid {ctype})") from None
+    return v
+
+
+def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes) -> dict:
+    """Desensitize one dataset into its table; return row count, content hash and the report."""
+    src = folder / record.source.file
+    table = open_table(src, record.source.encoding, record.source.sheet)
+    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier)
+    cols = [record.column(h) for h in header]
+    db[record.table].create({c.name: SQL_TYPES[c.type] for c in cols})
+    search_cols = [c.name for c in cols if c.search]
+    digest = hashlib.sha256()
+    batch, fts_batch = [], []
+
+    def flush():
+        db[record.table].insert_all(batch, batch_size=BATCH)
+        if search_cols:
+            db[f"{record.table}_fts"].insert_all(fts_batch, batch_size=BATCH)
+        batch.clear()
+        fts_batch.clear()
+
+    if search_cols:
+        db.execute(f"create virtual table [{record.table}_fts] using fts5(text)")
+    for n, row in enumerate(rows, start=2):
+        digest.update(json.dumps(row, ensure_ascii=False).encode())
+        typed = {c.name: _coerce(v, c.type, f"{src} 第{n}行 列'{c.name}'") for c, v in zip(cols, row)}
+        batch.append(typed)
+        if search_cols:
+            text = " ".join(row[i] for i, h in enumerate(header) if h in search_cols)
+            fts_batch.append({"rowid": n - 1, "text": search.to_index(text)})
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    for c in cols:
+        if c.facet:
+            db[record.table].create_index([c.name], if_not_exists=True)
+    return {"row_count": report.rows, "content_hash": "sha256:" + digest.hexdigest(),
+            "report": report.as_dict(), "report_text": report.as_text(), "columns": header}
+
+
+def _datasette_metadata(records: list[Record], published: dict) -> dict:
+    from metadata.schema import LICENCES
+    tables: dict[str, dict] = {}
+    for r in records:
+        if r.identifier not in published:
+            continue
+        name, url = LICENCES[r.licence]
+        searchable = [c.name for c in r.columns if c.search and c.published]
+        t = {
+            "title": r.title, "description": r.description, "license": name, "license_url": url,
+            "source": r.department.name, "source_url": f"/datasets/{r.identifier}/",
+            "columns": {c.name: c.description + (f"（单位：{c.unit}）" if c.unit else "")
+                        for c in r.columns if c.published},
+            "facets": [c.name for c in r.columns if c.facet and c.published],
+        }
+        if searchable:
+            t.update(fts_table=f"{r.table}_fts", fts_pk="rowid")
+        tables[r.table] = t
+    meta_tables = {db: {t: v for t, v in tables.items() if published[t]["database"] == db}
+                   for db in (PUBLIC_DB, RESTRICTED_DB)}
+    return {
+        "title": "政务数据开放平台", "description": "依法开放的政务数据：可查询、可下载、机器可读。",
+        "databases": {db: {"tables": {**t, "_catalog": {"hidden": True}}} for db, t in meta_tables.items()},
+    }
+
+
+def _swap(cfg: Config, release: Path) -> None:
+    """Point build/current at the new release atomically (rename of a symlink)."""
+    tmp = cfg.build_dir / f".current-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(release.relative_to(cfg.build_dir))
+    os.replace(tmp, cfg.current)
+
+
+def _prune(cfg: Config, keep: Path) -> None:
+    releases = sorted((cfg.build_dir / "releases").iterdir())
+    for old in releases[:-cfg.keep_releases]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(cfg: Config, only: list[str] | None = None) -> Path:
+    """Build a complete new release beside the served one and swap it in; return its directory."""
+    records, _ = load_all(cfg.datasets_dir)
+    if only:
+        records = [r for r in records if r.identifier in only]
+    key = cfg.secret("pseudonym")
+    stamp = datetime.now(timezone.utc)
+    release = cfg.build_dir / "releases" / stamp.strftime("%Y%m%dT%H%M%S%fZ")
+    staging = release.with_name(release.name + ".tmp")
+    staging.mkdir(parents=True)
+    try:
+        published = _build(cfg, records, staging, key, stamp)
+        _verify(staging, published)
+        staging.rename(release)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(cfg, release)
+    _prune(cfg, release)
+    return release
+
+
+def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp: datetime) -> dict:
+    dbs = {name: sqlite_utils.Database(staging / f"{name}.db") for name in (PUBLIC_DB, RESTRICTED_DB)}
+    for db in dbs.values():
+        db.execute("pragma journal_mode = off")  # a staging file: crash safety comes from the swap
+        db.execute("pragma synchronous = off")
+    published: dict[str, dict] = {}
+    (staging / "receipts").mkdir()
+    for r in records:
+        if not r.publishes_data:
+            continue
+        dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
+        with dbs[dbname].conn:
+            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key)
+        info["database"] = dbname
+        published[r.identifier] = info
+        (staging / "receipts" / f"{r.identifier}.json").write_text(
+            json.dumps(info["report"], ensure_ascii=False, indent=2), encoding="utf-8")
+        (staging / "receipts" / f"{r.identifier}.txt").write_text(info["report_text"], encoding="utf-8")
+        if dbname == PUBLIC_DB:  # only open data is downloadable by everyone
+            info["downloads"] = downloads.write_all(dbs[dbname], r, staging)
+    _write_catalog(dbs[PUBLIC_DB], records, published, stamp)
+    # Field-level changes since the served release join the history carried from release to release.
+    history.carry_forward(dbs[PUBLIC_DB].conn, cfg.current / f"{PUBLIC_DB}.db",
+                          {r.identifier: record_json(r) for r in records}, stamp.isoformat(timespec="seconds"))
+    for db in dbs.values():
+        db.execute("vacuum")
+        db.close()
+    (staging / "metadata.json").write_text(
+        json.dumps(_datasette_metadata(records, published), ensure_ascii=False, indent=2), encoding="utf-8")
+    return published
+
+
+def _write_catalog(db: sqlite_utils.Database, records: list[Record], published: dict, stamp: datetime) -> None:
+    """_catalog: what was really published; the site, CKAN API and exports read only this."""
+    rows = []
+    for r in records:
+        info = published.get(r.identifier, {})
+        rows.append({
+            "identifier": r.identifier, "title": r.title, "department": r.department.name,
+            "open_type": r.open_type, "database": info.get("database"),
+            "row_count": info.get("row_count"), "content_hash": info.get("content_hash"),
+            "columns": json.dumps(info.get("columns", []), ensure_ascii=False),
+            "published_at": stamp.isoformat(timespec="seconds"),
+            "record": json.dumps(record_json(r), ensure_ascii=False),
+            "receipt": json.dumps(info.get("report"), ensure_ascii=False) if info else None,
+            "downloads": json.dumps(info["downloads"], ensure_ascii=False) if info.get("downloads") else None,
+        })
+    db["_catalog"].insert_all(rows, pk="identifier")
+
+
+def _verify(staging: Path, published: dict) -> None:
+    """The new release must be readable and complete before it may be served."""
+    for name in (PUBLIC_DB, RESTRICTED_DB):
+        conn = sqlite3.connect(staging / f"{name}.db")
+        try:
+            if conn.execute("pragma integrity_check").fetchone()[0] != "ok":
+                raise PublishError(f"{name}.db: 完整性检查失败 (integrity check failed)")
+            for ident, info in published.items():
+                if info["database"] == name:
+                    n = conn.execute(f"select count(*) from [{ident}]").fetchone()[0]
+                    if n != info["row_count"]:
+                        raise PublishError(f"{ident}: 行数不符 (row count {n} != {info['row_count']})")
+        finally:
+            conn.close()

@@ -1,0 +1,40 @@
+"""Build the Datasette instance that serves the portal, and run it on one port."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasette.app import Datasette
+
+from .config import Config
+
+
+class NotPublished(Exception):
+    """There is no published release to serve yet."""
+
+
+def make_datasette(cfg: Config, config_file: Path | None = None) -> Datasette:
+    """Datasette with the portal plugin; the databases come from the current release (see releases.py)."""
+    if not cfg.current.exists():
+        raise NotPublished(f"{cfg.current}: 尚未发布数据 (nothing published yet: run `portal build` first)")
+    plugin = {"config_file": str(config_file) if config_file else None,
+              "datasets_dir": str(cfg.datasets_dir), "build_dir": str(cfg.build_dir),
+              "state_dir": str(cfg.state_dir)}
+    return Datasette(
+        files=[],
+        metadata={"plugins": {"portal": plugin}},
+        settings={
+            # Facet suggestions count distinct values over whole tables on every request: off
+            # (PERFORMANCE.md: 1 -> 150 requests/s on a million rows). Declared facets still work.
+            "suggest_facets": False,
+            "sql_time_limit_ms": cfg.sql_time_limit_ms,
+            "max_returned_rows": cfg.max_returned_rows,
+            "default_page_size": cfg.default_page_size,
+            "allow_download": False,   # raw database files are never downloadable
+            "default_allow_sql": True,  # the plugin restricts ?sql= to registered keys
+        },
+    )
+
+
+def run(ds: Datasette, cfg: Config) -> None:
+    import uvicorn
+    uvicorn.run(ds.app(), host=cfg.host, port=cfg.port, log_level="warning", access_log=False)

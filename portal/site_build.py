@@ -1,0 +1,44 @@
+"""Build the static site with MkDocs from the served release, and swap it in atomically."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .config import Config
+
+MKDOCS_YML = Path(__file__).resolve().parent.parent / "mkdocs.yml"
+
+
+class SiteError(Exception):
+    """The site could not be built (nothing published yet, or MkDocs failed)."""
+
+
+def build_site(cfg: Config) -> Path:
+    """Render build/site-<release>/ and point build/site at it; the old site is served until then."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+    if not cfg.current.exists():
+        raise SiteError(f"{cfg.current}: 尚未发布数据 (nothing published yet: run `portal publish` first)")
+    release = cfg.current.resolve()
+    out = cfg.build_dir / "sites" / release.name
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        conf = load_config(str(MKDOCS_YML), site_dir=str(tmp.resolve()))
+        conf.extra["portal_release"] = str(release)
+        build(conf)
+    except MkDocsException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise SiteError(f"MkDocs 构建失败 (site build failed): {e}") from None
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    link = cfg.build_dir / f".site-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(out.relative_to(cfg.build_dir))
+    os.replace(link, cfg.site_dir)
+    for old in sorted((cfg.build_dir / "sites").iterdir())[:-cfg.keep_releases]:
+        if old != out:
+            shutil.rmtree(old, ignore_errors=True)
+    return out

@@ -1,0 +1,61 @@
+"""Serve the built static site (build/site) as ASGI: files, directory index pages and a 404 page."""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote
+
+mimetypes.add_type("application/javascript", ".js")
+mimetypes.add_type("application/ld+json", ".jsonld")
+mimetypes.add_type("image/svg+xml", ".svg")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+
+def resolve(site_dir: Path, url_path: str) -> Path | None:
+    """The file a URL path names inside site_dir, or None; never a file outside it."""
+    root = site_dir.resolve()
+    candidate = (root / unquote(url_path).lstrip("/")).resolve()
+    if not candidate.is_relative_to(root):
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+async def send_file(send, path: Path, status: int = 200, head: bool = False, headers: list | None = None):
+    ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+        ctype += "; charset=utf-8"
+    body = path.read_bytes()
+    cache = b"no-cache" if path.suffix == ".html" else b"public, max-age=3600"
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode()),
+        (b"cache-control", cache), *(headers or [])]})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def serve(scope, send, site_dir: Path) -> None:
+    """Answer a GET/HEAD for the static site; redirect /dir to /dir/ as MkDocs links expect."""
+    path = scope["path"]
+    head = scope["method"] == "HEAD"
+    if scope["method"] not in ("GET", "HEAD"):
+        await send({"type": "http.response.start", "status": 405,
+                    "headers": [(b"allow", b"GET, HEAD"), (b"content-type", b"text/plain; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": "方法不允许 (method not allowed)".encode()})
+        return
+    found = resolve(site_dir, path)
+    if found is not None and not path.endswith("/") and found.name == "index.html" \
+            and not path.endswith("index.html"):
+        raw = scope.get("raw_path") or path.encode()
+        await send({"type": "http.response.start", "status": 301, "headers": [(b"location", raw + b"/")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if found is None:
+        page = site_dir / "404.html"
+        if page.is_file():
+            await send_file(send, page, 404, head)
+            return
+        await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": "页面不存在 (not found)".encode()})
+        return
+    await send_file(send, found, 200, head)

@@ -1,0 +1,144 @@
+"""The portal's state database (state/portal.db): schema, migrations, one transaction per change."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+# Each entry migrates from version i to i+1; never edit a released entry, append a new one.
+MIGRATIONS = [
+    """
+    create table accounts (
+      id integer primary key,
+      kind text not null check (kind in ('individual', 'organisation', 'staff')),
+      role text not null check (role in ('applicant', 'publisher', 'reviewer', 'operator')),
+      status text not null check (status in ('pending_code', 'review', 'active', 'suspended')),
+      name_masked text not null,          -- the only form of a person's name that is ever shown
+      name_enc text,                      -- real name / contact person, encrypted
+      org_name text,                      -- organisations are not natural persons: kept clear
+      id_kind text,                       -- 'resident_id' | 'uscc' | null (staff)
+      id_hash text unique,                -- keyed hash: one account per ID number or credit code
+      id_enc text, id_masked text,
+      mobile_hash text, mobile_enc text, mobile_masked text,
+      department text,                    -- publishers belong to exactly one department
+      created_at text not null, verified_at text, reviewed_at text, reviewed_by text, note text,
+      check (role = 'applicant' or kind = 'staff'),
+      check (role != 'publisher' or department is not null)
+    );
+    create table otp_codes (
+      account_id integer primary key references accounts(id),
+      code_hash text not null, expires_at text not null,
+      attempts integer not null default 0, sent_at text not null
+    );
+    create table api_keys (
+      id integer primary key,
+      account_id integer not null references accounts(id),
+      prefix text not null unique, key_hash text not null,
+      name text, created_at text not null, last_used_at text, expires_at text, revoked_at text
+    );
+    create index api_keys_account on api_keys(account_id);
+    create table grants (
+      id integer primary key,
+      account_id integer not null references accounts(id),
+      dataset text not null,
+      columns text,                       -- JSON list of granted columns; null = all columns
+      ends_on text not null,              -- last day (inclusive, YYYY-MM-DD) of the grant
+      granted_by text not null, request_id integer,
+      created_at text not null, revoked_at text
+    );
+    create index grants_account on grants(account_id, dataset);
+    create table usage_daily (
+      subject text not null, day text not null,
+      requests integer not null default 0, rows integer not null default 0,
+      primary key (subject, day)
+    );
+    create table audit (
+      seq integer primary key,
+      at text not null, account_id integer, key_prefix text, client_ip text,
+      method text not null, path text not null, dataset text, rows integer not null, status integer not null,
+      prev_hash text not null, hash text not null
+    );
+    create table audit_meta (
+      name text primary key,              -- 'head' (last entry) | 'anchor' (last pruned entry)
+      seq integer not null, hash text not null, mac text not null
+    );
+    -- Append-only: edits and deletes are refused; pruning opens a one-transaction window.
+    create table audit_prune_window (open integer);
+    create trigger audit_no_update before update on audit
+      begin select raise(abort, 'audit log is append-only'); end;
+    create trigger audit_no_delete before delete on audit
+      when not exists (select 1 from audit_prune_window)
+      begin select raise(abort, 'audit log is append-only'); end;
+    """,
+]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite file in WAL mode; `tx()` is one write transaction (BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("pragma journal_mode = wal")
+        # NORMAL in WAL mode: durable against a process crash, cheap enough for one write per request.
+        self.conn.execute("pragma synchronous = normal")
+        self.conn.execute("pragma foreign_keys = on")
+        self.migrate()
+
+    def migrate(self) -> int:
+        with self.tx() as c:
+            version = c.execute("pragma user_version").fetchone()[0]
+            for i, script in enumerate(MIGRATIONS[version:], start=version):
+                for statement in _statements(script):
+                    c.execute(statement)
+                c.execute(f"pragma user_version = {i + 1}")
+        return len(MIGRATIONS)
+
+    @contextmanager
+    def tx(self):
+        """A write transaction: everything inside commits together or not at all."""
+        with self._lock:
+            self.conn.execute("begin immediate")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("rollback")
+                raise
+            self.conn.execute("commit")
+
+    def one(self, sql: str, params=()) -> sqlite3.Row | None:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement keeps trigger bodies whole)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buf.strip():
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s.strip(" ;\n")]
+
+
+def open_store(state_dir: Path) -> Store:
+    return Store(Path(state_dir) / "portal.db")

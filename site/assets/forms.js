@@ -1,0 +1,143 @@
+/* Portal forms: post JSON to /api/portal/... and show Chinese errors next to each field. */
+(function () {
+  "use strict";
+  var MESSAGES = {
+    required: "请填写此项",
+    network: "无法连接服务器，请稍后再试",
+    notFound: "该服务暂未开通，请稍后再试",
+    failed: "提交未成功，请检查下列各项",
+    server: "服务器出错，请稍后再试"
+  };
+
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && !el.disabled && el.tagName !== "BUTTON";
+    });
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".odp-error").forEach(function (el) { el.remove(); });
+    fields(form).forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id.slice(-6) !== "-error";
+      });
+      if (ids.length) el.setAttribute("aria-describedby", ids.join(" ")); else el.removeAttribute("aria-describedby");
+    });
+    var box = form.querySelector(".odp-form-errors");
+    box.hidden = true;
+    box.textContent = "";
+  }
+
+  function showError(form, name, message) {
+    var el = form.elements[name];
+    if (!el || !el.id) return false;
+    var p = document.createElement("p");
+    p.className = "odp-error";
+    p.id = el.id + "-error";
+    p.textContent = message;
+    el.parentNode.appendChild(p);
+    el.setAttribute("aria-invalid", "true");
+    var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    ids.push(p.id);
+    el.setAttribute("aria-describedby", ids.join(" "));
+    return true;
+  }
+
+  function summary(form, text, errors) {
+    var box = form.querySelector(".odp-form-errors");
+    box.textContent = text;
+    if (errors && errors.length) {
+      var ul = document.createElement("ul");
+      errors.forEach(function (m) { var li = document.createElement("li"); li.textContent = m; ul.appendChild(li); });
+      box.appendChild(ul);
+    }
+    box.hidden = false;
+  }
+
+  function showResult(form, data) {
+    var out = form.parentNode.querySelector(".odp-result");
+    out.textContent = "";
+    var h = document.createElement("p");
+    h.className = "odp-success";
+    h.textContent = data.message || "提交成功";
+    out.appendChild(h);
+    var body = data.result !== undefined ? data.result : data;
+    var pre = document.createElement("pre");
+    pre.textContent = JSON.stringify(body, null, 2);
+    out.appendChild(pre);
+    out.setAttribute("tabindex", "-1");
+    out.focus();
+  }
+
+  function collect(form) {
+    var body = {}, headers = { "Accept": "application/json" }, endpoint = form.getAttribute("data-endpoint");
+    var missing = [];
+    fields(form).forEach(function (el) {
+      var value = el.value.trim();
+      if (el.required && !value) missing.push(el.name);
+      var send = el.getAttribute("data-send");
+      if (send === "bearer") { if (value) headers["Authorization"] = "Bearer " + value; }
+      else if (send === "path") endpoint = endpoint.replace("{" + el.name + "}", encodeURIComponent(value));
+      else if (value !== "") body[el.name] = value;
+    });
+    return { body: body, headers: headers, endpoint: endpoint, missing: missing };
+  }
+
+  function firstInvalid(form) {
+    var el = form.querySelector("[aria-invalid=true]");
+    if (el) el.focus();
+  }
+
+  function submit(form, ev) {
+    ev.preventDefault();
+    clearErrors(form);
+    var req = collect(form);
+    if (req.missing.length) {
+      req.missing.forEach(function (name) { showError(form, name, MESSAGES.required); });
+      summary(form, MESSAGES.failed);
+      return firstInvalid(form);
+    }
+    var method = form.getAttribute("data-method") || "POST";
+    var init = { method: method, headers: req.headers, credentials: "same-origin" };
+    var url = req.endpoint;
+    if (method === "GET") {
+      var qs = new URLSearchParams(req.body).toString();
+      if (qs) url += (url.indexOf("?") < 0 ? "?" : "&") + qs;
+    } else {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(req.body);
+    }
+    return fetch(url, init).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.ok && data.ok !== false) return showResult(form, data);
+        if (resp.status === 404 && !data.errors) return summary(form, MESSAGES.notFound);
+        var errors = data.errors || {}, loose = [];
+        Object.keys(errors).forEach(function (name) {
+          if (!showError(form, name, errors[name])) loose.push(errors[name]);
+        });
+        var text = data.error || data.message || (resp.status >= 500 ? MESSAGES.server : MESSAGES.failed);
+        summary(form, typeof text === "string" ? text : MESSAGES.failed, loose);
+        firstInvalid(form);
+      });
+    }).catch(function () { summary(form, MESSAGES.network); });
+  }
+
+  function toggleGroups(form) {
+    var kind = form.elements["kind"];
+    if (!kind) return;
+    form.querySelectorAll("[data-group]").forEach(function (div) {
+      var on = div.getAttribute("data-group") === kind.value;
+      div.hidden = !on;
+      div.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !on; });
+    });
+  }
+
+  document.querySelectorAll("form.odp-form").forEach(function (form) {
+    var params = new URLSearchParams(location.search);
+    fields(form).forEach(function (el) { if (params.get(el.name)) el.value = params.get(el.name); });
+    toggleGroups(form);
+    if (form.elements["kind"]) form.elements["kind"].addEventListener("change", function () { toggleGroups(form); });
+    form.addEventListener("submit", function (ev) { submit(form, ev); });
+  });
+})();

@@ -1,0 +1,40 @@
+"""MkDocs hooks: generate the home, catalogue, dataset, department, statistics and form pages from _catalog."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # MkDocs loads hooks by path, not as a package
+from site_pages import render  # noqa: E402  (page bodies, testable without MkDocs)
+
+_pages: dict[str, str] = {}
+
+
+def on_config(config):
+    global _pages
+    release = config.extra.get("portal_release")
+    release = Path(release) if release else None
+    catalog = render.load_catalog(release) if release else {}
+    history = render.load_history(release) if release else {}
+    _pages = render.pages(catalog, release, base_url=config.site_url or render.DEFAULT_BASE_URL,
+                          history=history)
+    return config
+
+
+def on_files(files, config):
+    for path, content in _pages.items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:
+            files.remove(existing)
+        files.append(File.generated(config, path, content=content))
+    return files
+
+
+def on_post_page(output, page, config):
+    # Material writes lang="zh"; the portal declares the precise language tag.
+    output = output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+    # Material's search dialog has no accessible name (axe: aria-dialog-name).
+    return output.replace('data-md-component="search" role="dialog"',
+                          'data-md-component="search" role="dialog" aria-label="搜索"', 1)

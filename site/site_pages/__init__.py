@@ -1,0 +1,1 @@
+"""Page bodies of the static site, generated from the published catalogue."""

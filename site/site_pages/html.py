@@ -1,0 +1,57 @@
+"""Tiny HTML builders for the generated pages (escaping, tables, badges, links)."""
+from __future__ import annotations
+
+import html
+
+
+def esc(v) -> str:
+    """Escape a value for HTML text or an attribute; None becomes an empty string."""
+    return html.escape("" if v is None else str(v), quote=True)
+
+
+def cell(v) -> str:
+    """A table cell's text: an em dash for missing values."""
+    return "—" if v is None or v == "" else esc(v)
+
+
+def table(headers: list[str], rows: list[list[str]], caption: str | None = None, cls: str = "odp-table") -> str:
+    """An HTML table; row values are already-escaped HTML. Header cells get scope="col"."""
+    out = [f'<div class="odp-scroll" tabindex="0" role="region" aria-label="{esc(caption or "表格")}">',
+           f'<table class="{cls}">']
+    if caption:
+        out.append(f"<caption>{esc(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in headers) + "</tr></thead>")
+    out.append("<tbody>")
+    out += ["<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in rows]
+    out.append("</tbody></table></div>")
+    return "\n".join(out)
+
+
+def dl(pairs: list[tuple[str, str]], cls: str = "odp-record") -> str:
+    """A definition list of (term, already-escaped HTML value)."""
+    items = "\n".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
+    return f'<dl class="{cls}">\n{items}\n</dl>'
+
+
+def badge(text: str, kind: str) -> str:
+    return f'<span class="odp-badge odp-badge--{esc(kind)}">{esc(text)}</span>'
+
+
+def link(href: str, text: str, cls: str | None = None) -> str:
+    c = f' class="{esc(cls)}"' if cls else ""
+    return f'<a href="{esc(href)}"{c}>{esc(text)}</a>'
+
+
+def block(*parts: str) -> str:
+    """Join HTML parts into one raw-HTML block for Markdown (no blank lines inside, one after)."""
+    return "\n".join(p for p in parts if p).replace("\n\n", "\n") + "\n\n"
+
+
+def front_matter(hide: tuple[str, ...] = (), title: str | None = None) -> str:
+    """MkDocs page meta: Material's `hide` (navigation, toc) and an optional title."""
+    lines = ["---"]
+    if title:
+        lines.append(f"title: {title}")
+    if hide:
+        lines += ["hide:"] + [f"  - {h}" for h in hide]
+    return "\n".join(lines + ["---", "", ""])
