@@ -21,12 +21,12 @@ def normalize_digits(s: str) -> str:
 
 
 def date_ok(yyyymmdd: str) -> bool:
-    """A real calendar date, not in the future and not before 1900."""
+    """A real calendar date, not in the future and not before 1850."""
     try:
         d = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return False
-    return datetime.date(1900, 1, 1) <= d <= datetime.date.today()
+    return datetime.date(1850, 1, 1) <= d <= datetime.date.today()
 
 
 def resident_id_ok(s: str) -> bool:

@@ -3,33 +3,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from itertools import chain, islice
+from pathlib import Path
+from typing import Iterator
 
 from metadata.schema import PERSONAL_KINDS, Record
 
-from . import operators
-from .detect import PERSONAL_ENTITIES, find
+from . import kanon, operators
+from .parallel import OrderedPool, default_workers
+from .chunk import ChunkResult, ColumnJob, run_chunk
+from .scan import ENTITY_LABELS, SAMPLE_ROWS, Profile, Scanner, profile_column, redact, redact_span
 
-# What replaces a personal value found inside a cell that is not declared personal (safe default).
-ENTITY_LABELS = {
-    "PERSON": "姓名", "CN_RESIDENT_ID": "身份证号", "CN_MOBILE": "手机号码", "CN_LANDLINE": "电话",
-    "BANK_CARD": "银行卡号", "EMAIL": "电子邮箱", "CN_PASSPORT": "护照号", "CN_HMT_PERMIT": "通行证号",
-    "CN_LICENSE_PLATE": "车牌号", "CN_ADDRESS": "地址", "CN_FLOAT_ID": "身份证号",
-}
-MEMO_MAX_LEN = 40          # short cells repeat (categories, districts): remember their scan result
-MEMO_MAX_ITEMS = 200_000   # bounded, so memory does not grow with the number of rows
+__all__ = ["desensitize", "Report", "ColumnReport", "ResidualError", "redact", "redact_span", "Scanner"]
+
+CHUNK_ROWS = 1000          # rows per batch (and per worker task)
+POOL_AFTER_ROWS = 5_000    # small tables never start worker processes
+PSEUDONYM_STORE = "pseudonyms.sqlite"
 
 
 class ResidualError(Exception):
     """Personal information remains after desensitization; names row and column, never the value."""
-
-
-def redact_span(entity: str, text: str) -> str:
-    """The safe default for a personal value found in a cell: keep only what cannot identify."""
-    if entity == "CN_MOBILE":
-        digits = "".join(ch for ch in text if ch.isdigit())
-        return operators.mask(digits[-11:], keep_first=3, keep_last=4)
-    return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"
 
 
 @dataclass
@@ -37,8 +30,18 @@ class ColumnReport:
     name: str
     declared: str | None
     rule: str
+    profile: str = ""
+    organisational: tuple = ()
     found: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)
     changed: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "declared_personal": self.declared, "rule": self.rule,
+                "profile": self.profile, "organisational_assertion": list(self.organisational),
+                "found": dict(self.found), "kept_as_organisational": dict(self.kept),
+                "cells_changed": self.changed, "cells_skipped_by_profile": self.skipped}
 
 
 @dataclass
@@ -47,55 +50,31 @@ class Report:
     columns: list[ColumnReport]
     rows: int = 0
     residual: str = "not run"
+    k_anonymity: kanon.KReport | None = None
 
     def as_dict(self) -> dict:
-        return {
-            "dataset": self.dataset, "rows": self.rows, "residual_scan": self.residual,
-            "columns": [{"name": c.name, "declared_personal": c.declared, "rule": c.rule,
-                         "found": dict(c.found), "cells_changed": c.changed} for c in self.columns],
-        }
+        return {"dataset": self.dataset, "rows": self.rows, "residual_scan": self.residual,
+                "k_anonymity": self.k_anonymity.as_dict() if self.k_anonymity else None,
+                "columns": [c.as_dict() for c in self.columns]}
 
     def as_text(self) -> str:
         lines = [f"数据集 {self.dataset}: {self.rows} 行; 残留扫描: {self.residual}"]
+        if self.k_anonymity:
+            k = self.k_anonymity
+            lines.append(f"k-匿名 (k={k.k}, 准标识符 {', '.join(k.columns)}): {k.classes_below_k} 个等价类不足 k; "
+                         f"泛化 {k.rows_generalized} 行, 隐去 {k.rows_suppressed} 行")
         for c in self.columns:
             found = ", ".join(f"{ENTITY_LABELS.get(k, k)}×{v}" for k, v in c.found.items()) or "无"
-            lines.append(f"- {c.name}: 规则 {c.rule}; 发现 {found}; 改动 {c.changed} 格")
+            line = f"- {c.name}: 规则 {c.rule}; 画像 {c.profile}; 发现 {found}; 改动 {c.changed} 格"
+            if c.organisational:
+                kept = ", ".join(f"{ENTITY_LABELS.get(k, k)}×{v}" for k, v in c.kept.items()) or "无"
+                line += f"; 单位声明为机构信息: {'、'.join(c.organisational)} (保留 {kept})"
+            lines.append(line)
         return "\n".join(lines)
 
 
-class Scanner:
-    """find() with a bounded memo for short cells, counting findings of personal entities only."""
-
-    def __init__(self):
-        self.memo: dict[str, list] = {}
-
-    def personal(self, text: str) -> list:
-        if not text:
-            return []
-        short = len(text) <= MEMO_MAX_LEN
-        if short and text in self.memo:
-            return self.memo[text]
-        hits = [f for f in find(text) if f.entity in PERSONAL_ENTITIES]
-        if short:
-            if len(self.memo) >= MEMO_MAX_ITEMS:
-                self.memo.clear()
-            self.memo[text] = hits
-        return hits
-
-
-def redact(text: str, hits: list) -> str:
-    out, pos = [], 0
-    for f in sorted(hits, key=lambda f: f.start):
-        out.append(text[pos:f.start])
-        out.append(redact_span(f.entity, text[f.start:f.end]))
-        pos = f.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _column_functions(header: list[str], record: Record | None, key: bytes | None):
-    """Per source column: (declared kind, rule name, value function or None when dropped)."""
-    pseudonymizer = operators.Pseudonymizer(key) if key else None
+def _column_functions(header: list[str], record: Record | None, pseudonymizer):
+    """Per source column: (declared kind, rule name, value function; "scan" when kept, None when dropped)."""
     funcs = []
     for name in header:
         col = record.column(name) if record else None
@@ -110,53 +89,147 @@ def _column_functions(header: list[str], record: Record | None, key: bytes | Non
     return funcs
 
 
+def _needs_pseudonymizer(record: Record | None) -> bool:
+    return bool(record) and any(c.rule.op == "pseudonymize" for c in record.columns)
+
+
 def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | None = None,
-                key: bytes | None = None, dataset: str = "-") -> tuple[list[str], Iterator[list[str]], Report]:
+                key: bytes | None = None, dataset: str = "-", state_dir: Path | str | None = None,
+                workers: int | None = None) -> tuple[list[str], Iterator[list[str]], Report]:
     """Return (output header, output rows, report); rows are produced lazily, the report fills as they go.
 
-    Declared columns get their rule; every other cell is scanned and personal spans are redacted (safe
-    default for anything detected but not declared). Each output row is re-scanned; a remaining finding
-    raises ResidualError naming the row and column.
+    Declared columns get their rule; every other cell is scanned (unless the column's profile, learned on
+    a sample, says the cell's shape is safe) and personal spans are redacted, except kinds the column
+    asserts are organisational. Changed cells are re-scanned; a remaining finding raises ResidualError
+    naming the row and column. Quasi-identifier columns are then made k-anonymous (Record.k_anonymity).
+    state_dir: where the pseudonym mapping persists (keyed by HMAC), so surrogates agree across tables.
     """
-    funcs = _column_functions(header, record, key)
+    pseudonymizer = None
+    if key and _needs_pseudonymizer(record):
+        store = Path(state_dir) / PSEUDONYM_STORE if state_dir else None
+        if store:
+            store.parent.mkdir(parents=True, exist_ok=True)
+        pseudonymizer = operators.Pseudonymizer(key, store)
+    funcs = _column_functions(header, record, pseudonymizer)
+    cols = [record.column(h) if record else None for h in header]
     keep_idx = [i for i, (_, _, fn) in enumerate(funcs) if fn is not None]
     out_header = [header[i] for i in keep_idx]
-    report = Report(dataset, [ColumnReport(header[i], funcs[i][0], funcs[i][1]) for i in range(len(header))])
-    scanner = Scanner()
-    # A pseudonymized column holds realistic surrogates by design: the re-scan ignores that one entity.
-    exempt = {i: PERSONAL_KINDS.get(funcs[i][0] or "") for i in keep_idx if funcs[i][1] == "pseudonymize"}
+    report = Report(dataset, [ColumnReport(header[i], funcs[i][0], funcs[i][1],
+                                           organisational=tuple(c.organisational) if c else ())
+                              for i, c in enumerate(cols)])
+    sample = list(islice(rows, SAMPLE_ROWS))
+    profiles = []
+    for i, (_, _, fn) in enumerate(funcs):
+        free = bool(cols[i] and cols[i].free_text)
+        p = profile_column([r[i] for r in sample if i < len(r)], free) if fn == "scan" else Profile("rule")
+        profiles.append(p)
+        report.columns[i].profile = p.describe()
+    run = _Run(funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer,
+               default_workers() if workers is None else workers)
+    out = run.rows(chain(sample, rows))
+    qi = [j for j, i in enumerate(keep_idx) if cols[i] and cols[i].quasi_identifier]
+    if qi:
+        report.k_anonymity = kanon.KReport(record.k_anonymity, [out_header[j] for j in qi])
+        gens = [_generalizer(cols[keep_idx[j]]) for j in qi]
+        out = kanon.enforce(out, qi, gens, report.k_anonymity)
+    return out_header, out, report
 
-    def process() -> Iterator[list[str]]:
-        for n, row in enumerate(rows, start=2):
-            out = []
-            for i in keep_idx:
-                value, (_, _, fn), rep = row[i], funcs[i], report.columns[i]
-                if fn == "scan":
-                    hits = scanner.personal(value)
-                    if hits:
-                        rep.found.update(f.entity for f in hits)
-                        rep.changed += 1
-                        value = redact(value, hits)
+
+def _generalizer(col):
+    """The column's generalize rule as a function (None: the column can only be suppressed)."""
+    if col.rule.op != "generalize":
+        return None
+    return operators.make("generalize", col.rule.params, None, col.personal)
+
+
+class _Run:
+    """The row loop. Pseudonyms are made here (one mapping, one store); every other column is done by
+    chunk.run_chunk, inline for small tables and in worker processes once a table proves large."""
+
+    def __init__(self, funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer, workers):
+        self.funcs, self.keep_idx, self.report = funcs, keep_idx, report
+        self.pseudonymizer, self.workers = pseudonymizer, workers
+        self.scanner = Scanner()
+        self.jobs = tuple(_job(funcs[i], profiles[i], cols[i]) for i in keep_idx)
+        self.given = [(j, i) for j, i in enumerate(keep_idx) if funcs[i][1] == "pseudonymize"]
+        self.parallel = any(p.kind == "free_text" for p in profiles)
+
+    def rows(self, rows: Iterator[list[str]]) -> Iterator[list[str]]:
+        pool = None
+        try:
+            row_no = 2
+            for chunk in _chunks(rows, CHUNK_ROWS):
+                if pool is None and self.workers > 1 and self.parallel and row_no - 2 >= POOL_AFTER_ROWS:
+                    pool = OrderedPool(self.workers)
+                batch = self._prepare(chunk)
+                if pool is None:
+                    yield from self._finish(run_chunk(self.jobs, batch, self.scanner), row_no)
                 else:
-                    new = fn(value)
-                    if value:
-                        rep.found[PERSONAL_KINDS.get(rep.declared or "", "DECLARED")] += 1
-                        rep.changed += new != value
-                    value = new
-                out.append(value)
-            _residual(scanner, out, out_header, keep_idx, exempt, n)
-            report.rows += 1
-            yield out
-        report.residual = "通过 (passed: nothing personal remains)"
-    return out_header, process(), report
+                    for n, (result,) in pool.submit(row_no, [(run_chunk, (self.jobs, batch))]):
+                        yield from self._finish(result, n)
+                row_no += len(chunk)
+            if pool is not None:
+                for n, (result,) in pool.drain():
+                    yield from self._finish(result, n)
+            self.report.residual = "通过 (passed: nothing personal remains)"
+        finally:
+            if pool is not None:
+                pool.close()
+            if self.pseudonymizer is not None:
+                self.pseudonymizer.close()
+
+    def _prepare(self, chunk: list[list[str]]) -> list[list[str]]:
+        """The kept columns of each row, pseudonymized columns already replaced (and counted) here."""
+        keep = self.keep_idx
+        batch = [[row[i] for i in keep] for row in chunk]
+        for j, i in self.given:
+            fn, rep = self.funcs[i][2], self.report.columns[i]
+            declared = PERSONAL_KINDS.get(rep.declared or "", "DECLARED")
+            for values in batch:
+                value = values[j]
+                if value:
+                    values[j] = new = fn(value)
+                    rep.found[declared] += 1
+                    rep.changed += new != value
+        return batch
+
+    def _finish(self, result: ChunkResult, row_no: int) -> Iterator[list[str]]:
+        for j, i in enumerate(self.keep_idx):
+            rep = self.report.columns[i]
+            rep.found.update(result.found[j])
+            rep.kept.update(result.kept[j])
+            rep.changed += result.changed[j]
+            rep.skipped += result.skipped[j]
+        if result.failure is not None:
+            r, j, entity = result.failure
+            yield from result.rows[:r]
+            self.report.rows += r
+            self._fail(self.keep_idx[j], entity, row_no + r)
+        self.report.rows += len(result.rows)
+        yield from result.rows
+
+    def _fail(self, i: int, entity: str, row_no: int) -> None:
+        name = self.report.columns[i].name
+        raise ResidualError(f"第{row_no}行 列'{name}' 脱敏后仍含{ENTITY_LABELS.get(entity, entity)} "
+                            f"(row {row_no}, column '{name}': {entity} remains after desensitization)")
 
 
-def _residual(scanner: Scanner, out: list[str], out_header: list[str], keep_idx: list[int],
-              exempt: dict, row_no: int) -> None:
-    for j, value in enumerate(out):
-        hits = scanner.personal(value)
-        allowed = exempt.get(keep_idx[j])
-        if any(f.entity != allowed for f in hits):
-            entity = next(f.entity for f in hits if f.entity != allowed)
-            raise ResidualError(f"第{row_no}行 列'{out_header[j]}' 脱敏后仍含{ENTITY_LABELS.get(entity, entity)} "
-                                f"(row {row_no}, column '{out_header[j]}': {entity} remains after desensitization)")
+def _job(func: tuple, profile: Profile, col) -> ColumnJob:
+    declared, op, _ = func
+    allowed = frozenset(PERSONAL_KINDS[t] for t in (col.organisational if col else ()))
+    if op == "keep+scan":
+        return ColumnJob("scan", profile, allowed, allowed)
+    kind = PERSONAL_KINDS.get(declared or "", "DECLARED")
+    if op == "pseudonymize":
+        # Realistic surrogates by design: the re-scan ignores that one entity in this column.
+        return ColumnJob("given", exempt=allowed | {kind})
+    return ColumnJob("rule", exempt=allowed, rule=(op, dict(col.rule.params), declared), declared=kind)
+
+
+def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    it = iter(rows)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 
 from anonymize import detect
 from anonymize.nlp import LANGUAGE, BlankChineseNlpEngine
@@ -26,16 +33,52 @@ class ChineseRecognizer(PatternRecognizer):
             # No IGNORECASE (Presidio's default): plate and permit letters are upper-case.
             global_regex_flags=detect.FLAGS,
         )
+        self._compiled = [(p, detect.compile_pattern(p.regex)) for p in self.PATTERNS]
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
+        """PatternRecognizer's loop, except that a group named "v" gives the span and patterns are
+        compiled by detect.compile_pattern (plain `re`): exactly what the fast path does."""
+        results = []
+        for pattern, rx in self._compiled:
+            for m in rx.finditer(text):
+                start, end = detect.value_span(m)
+                if start < end:
+                    result = self._result(pattern, text[start:end], start, end)
+                    if result is not None:
+                        results.append(result)
+        return EntityRecognizer.remove_duplicates(results)
+
+    def _result(self, pattern, value: str, start: int, end: int) -> Optional[RecognizerResult]:
+        """Presidio's scoring: validated -> MAX_SCORE, failed validation or invalidated -> dropped."""
+        validation = self.validate_result(value)
+        score = pattern.score if validation is None else (self.MAX_SCORE if validation else self.MIN_SCORE)
+        if self.invalidate_result(value, trusted=pattern.trusted):
+            score = self.MIN_SCORE
+        if score <= self.MIN_SCORE:
+            return None
+        return self._make_result(start, end, score, pattern.name, pattern.regex, validation)
+
+    def _make_result(self, start, end, score, pattern_name, pattern_regex, validation=None) -> RecognizerResult:
+        """A result with the explanation and metadata Presidio's context enhancer expects."""
+        explanation = self.build_regex_explanation(
+            self.name, pattern_name, pattern_regex, score, validation, detect.FLAGS
+        )
+        metadata = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        return RecognizerResult(self.SPEC.entity, start, end, score, explanation, metadata)
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """Checksum (GB 11643, GB 32100, Luhn): True lifts the score to 1.0, False drops the match."""
         validator = self.SPEC.validator
         return None if validator is None else bool(validator(pattern_text))
 
-    def invalidate_result(self, pattern_text: str) -> Optional[bool]:
-        """Plausibility checks that drop a match without raising its score."""
+    def invalidate_result(self, pattern_text: str, trusted: bool = False) -> Optional[bool]:
+        """Plausibility checks that drop a match without raising its score (trusted: the pattern's
+        context, a trigger word, vouches for the value)."""
         invalidator = self.SPEC.invalidator
-        return None if invalidator is None else bool(invalidator(pattern_text))
+        return None if invalidator is None else bool(invalidator(pattern_text, trusted=trusted))
 
 
 def _spec_class(class_name: str, entity: str) -> type:
@@ -60,15 +103,17 @@ _PersonPatterns = _spec_class("_PersonPatterns", "PERSON")
 
 
 class PersonRecognizer(_PersonPatterns):
-    """Names by trigger words and surname patterns, plus the fast path's extra (tagger) names."""
+    """Names by trigger words and surname patterns, plus detect.extra_names (likely names and,
+    with tagger=True, jieba's person tags): the same code the fast path runs."""
+
+    def __init__(self, tagger: bool = False):
+        super().__init__()
+        self.tagger = tagger
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        for f in detect.extra_names(text):
-            results.append(RecognizerResult(self.SPEC.entity, f.start, f.end, f.score, recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            }))
+        for f in detect.extra_names(text, self.tagger):
+            results.append(self._make_result(f.start, f.end, f.score, "extra_names", "detect.extra_names"))
         return self.remove_duplicates(results)
 
 
@@ -88,18 +133,18 @@ RECOGNIZER_CLASSES = (
 )
 
 
-def build_registry() -> RecognizerRegistry:
+def build_registry(tagger: bool = False) -> RecognizerRegistry:
     """The one place that lists the recognizers (no Presidio defaults: they are English-centric)."""
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for cls in RECOGNIZER_CLASSES:
-        registry.add_recognizer(cls())
+        registry.add_recognizer(cls(tagger=tagger) if cls is PersonRecognizer else cls())
     return registry
 
 
-def build_analyzer() -> AnalyzerEngine:
-    """AnalyzerEngine on the blank spaCy zh pipeline with our recognizers only."""
+def build_analyzer(tagger: bool = False) -> AnalyzerEngine:
+    """AnalyzerEngine on the blank spaCy zh pipeline (jieba words, lemma = text) with our recognizers."""
     return AnalyzerEngine(
-        registry=build_registry(), nlp_engine=BlankChineseNlpEngine(), supported_languages=[LANGUAGE]
+        registry=build_registry(tagger), nlp_engine=BlankChineseNlpEngine(), supported_languages=[LANGUAGE]
     )
 
 

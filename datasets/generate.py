@@ -327,7 +327,7 @@ def write_yaml(path: Path, record: dict) -> None:
 def col(name: str, type_: str, description: str, **extra) -> dict:
     """One field-dictionary entry; extra keys (unit, personal, rule, facet...) in a fixed order."""
     out = {"name": name, "type": type_, "description": description}
-    for key in ("unit", "personal", "rule", "facet", "search", "free_text", "quasi_identifier"):
+    for key in ("unit", "personal", "rule", "facet", "search", "free_text", "quasi_identifier", "organisational"):
         if key in extra:
             out[key] = extra.pop(key)
     assert not extra, f"unknown column keys {sorted(extra)}"
@@ -654,11 +654,11 @@ def build_facilities(out_dir: Path) -> None:
         col("设施名称", "text", "公共设施名称", search=True),
         col("设施类型", "text", "设施类别", facet=True),
         col("所属区县", "text", "设施所在区县（市、区）", facet=True),
-        col("地址", "text", "设施所在地址（公共场所地址，非个人住址）", search=True),
+        col("地址", "text", "设施所在地址（公共场所地址，非个人住址）", search=True, organisational=["住址"]),
         col("经度", "number", "WGS-84 经度", unit="度"),
         col("纬度", "number", "WGS-84 纬度", unit="度"),
         col("开放时间", "text", "对外开放时间"),
-        col("联系电话", "text", "设施管理单位办公电话（公共厕所无）"),
+        col("联系电话", "text", "设施管理单位办公电话（公共厕所无）", organisational=["固定电话"]),
         col("无障碍设施", "boolean", "是否配有无障碍设施", facet=True),
         col("信息核验日期", "date", "最近一次实地核验日期"),
     ]
@@ -825,7 +825,7 @@ def build_registry(out_dir: Path) -> None:
         col("成立日期", "date", "成立日期"),
         col("登记机关", "text", "登记机关", facet=True),
         col("所属区县", "text", "住所所在区县（市、区）", facet=True),
-        col("住所", "text", "企业住所（经营场所，非个人住址）", search=True),
+        col("住所", "text", "企业住所（经营场所，非个人住址）", search=True, organisational=["住址"]),
         col("经营范围", "text", "经营范围", search=True),
         col("登记状态", "text", "存续、在业、吊销、注销或迁出", facet=True),
     ]
@@ -1033,9 +1033,9 @@ def build_depots(out_dir: Path) -> None:
         col("库点级别", "text", "市级、县级或乡镇级", facet=True),
         col("储备物资类别", "text", "主要储备物资类别"),
         col("库容面积", "integer", "仓库建筑面积", unit="平方米"),
-        col("库点地址", "text", "储备库地址（涉及安全，不予开放）"),
+        col("库点地址", "text", "储备库地址（涉及安全，不予开放）", organisational=["住址"]),
         col("管理单位", "text", "负责管理的部门", facet=True),
-        col("值班电话", "text", "库点24小时值班电话（单位电话）"),
+        col("值班电话", "text", "库点24小时值班电话（单位电话）", organisational=["固定电话"]),
     ]
     meta = record(
         identifier="emergency-supply-depots", title="应急物资储备库点", title_en="Emergency Supply Depots",

@@ -2,13 +2,15 @@
 
 Every function is pure: it reads `_catalog` entries (portal.state.read_catalog: identifier, title,
 open_type, database, row_count, content_hash, columns = the published header, published_at,
-record = the Record as JSON) and the portal's base URL, and returns plain JSON-ready dicts.
-Only what was published is exported: "not open" (不予开放) datasets appear with their legal basis
-and no data distribution; "open on request" (依申请开放) ones carry a link to the request form.
+record = the Record as JSON, downloads, withdrawn, withdrawn_reason) and the portal's base URL, and
+returns plain JSON-ready dicts. Only what was published is exported: "not open" (不予开放) datasets
+appear with their legal basis and no data distribution; "open on request" (依申请开放) ones carry a
+link to the request form; withdrawn ones stay listed, marked, with no distribution at all.
 """
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 
 from . import schema as s
@@ -49,13 +51,41 @@ def _base(base_url: str) -> str:
 
 
 def urls(entry: dict, base_url: str) -> dict:
-    """Every public address of a dataset; data addresses only when its data is public."""
+    """Every public address of a dataset; data addresses only when its data is public (and not withdrawn)."""
     b, ident = _base(base_url), entry["identifier"]
     out = {"page": f"{b}/datasets/{ident}/", "request": f"{b}/requests/?dataset={ident}"}
-    if entry.get("database") == "data":
-        out.update(csv=f"{b}/downloads/{ident}/{ident}.csv", table=f"{b}/data/{ident}",
-                   api=f"{b}/data/{ident}.json", datapackage=f"{b}/downloads/{ident}/datapackage.json")
+    if entry.get("database") == "data" and not is_withdrawn(entry):
+        files = f"{b}/downloads/{ident}/"
+        out.update(downloads=files, csv=f"{files}{ident}.csv", datapackage=f"{files}datapackage.json",
+                   table=f"{b}/data/{ident}", api=f"{b}/data/{ident}.json")
     return out
+
+
+def is_withdrawn(entry: dict) -> bool:
+    """A reviewer withdrew the data (_catalog.withdrawn): the entry stays listed, its data is gone."""
+    return bool(entry.get("withdrawn"))
+
+
+def withdrawal_note(entry: dict) -> str:
+    """The notice that marks a withdrawn dataset in text fields (empty when it is not withdrawn)."""
+    if not is_withdrawn(entry):
+        return ""
+    return f"【已撤回】此数据集已撤回，数据暂停提供。撤回原因：{entry.get('withdrawn_reason') or '未说明'}"
+
+
+def description(entry: dict) -> str:
+    """The record's description, followed by the withdrawal notice when there is one."""
+    note = withdrawal_note(entry)
+    return f"{entry['record']['description']}\n\n{note}" if note else entry["record"]["description"]
+
+
+def download_files(entry: dict) -> dict[str, dict]:
+    """The download files recorded in _catalog.downloads (JSON text or parsed): name -> {sha256, bytes, media_type}."""
+    if entry.get("database") != "data" or is_withdrawn(entry):
+        return {}
+    value = entry.get("downloads")
+    value = json.loads(value) if isinstance(value, str) else value
+    return (value or {}).get("files", {})
 
 
 def open_code(entry: dict) -> str:
@@ -170,6 +200,8 @@ def _distribution(iri: str, title: str, access: str, download: str | None, media
 def _distributions(entry: dict, base_url: str) -> list[dict]:
     record, u = entry["record"], urls(entry, base_url)
     when = entry.get("published_at")
+    if is_withdrawn(entry):
+        return []
     if "csv" in u:
         return [
             _distribution(u["page"] + "#csv", "CSV 下载", u["table"], u["csv"], CSV, "CSV", record, when),
@@ -197,7 +229,7 @@ def dcat_dataset(entry: dict, base_url: str, today: date | None = None) -> dict:
     title = [_zh(record["title"])] + ([{"@value": record["title_en"], "@language": "en"}]
                                       if record.get("title_en") else [])
     return _node(u["page"] + "#dataset", "dcat:Dataset", **{
-        "dct:identifier": entry["identifier"], "dct:title": title, "dct:description": _zh(record["description"]),
+        "dct:identifier": entry["identifier"], "dct:title": title, "dct:description": _zh(description(entry)),
         "dct:publisher": _agent(record, base_url), "dcat:contactPoint": _contact(record),
         "dcat:theme": _themes(record, base_url), "dcat:keyword": [_zh(k) for k in record["keywords"]] or None,
         "dct:accessRights": _node(f"{EU}access-right/{ACCESS_RIGHTS[open_code(entry)]}", "dct:RightsStatement"),
@@ -214,6 +246,9 @@ def dcat_dataset(entry: dict, base_url: str, today: date | None = None) -> dict:
         ns + "shareMethod": record["share_method"], ns + "securityLevel": record["security_level"],
         ns + "updateFrequency": record["update_frequency"], ns + "usageRequirements": record["usage_requirements"],
         ns + "overdue": {"@value": str(is_overdue(record, today)).lower(), "@type": "xsd:boolean"},
+        ns + "withdrawn": {"@value": str(is_withdrawn(entry)).lower(), "@type": "xsd:boolean"},
+        ns + "withdrawnReason": _zh(entry["withdrawn_reason"]) if is_withdrawn(entry) and entry.get("withdrawn_reason")
+        else None,
     })
 
 
@@ -256,7 +291,7 @@ def datajson_dataset(entry: dict, base_url: str, today: date | None = None) -> d
         contact["hasEmail"] = f"mailto:{record['contact']['email']}"
     ds = {
         "@type": "dcat:Dataset", "identifier": entry["identifier"], "title": record["title"],
-        "description": record["description"],
+        "description": description(entry),
         "keyword": list(record["keywords"]) or list(record["themes"]),  # POD needs at least one
         "modified": record["last_updated"], "issued": record.get("issued"),
         "publisher": {"@type": "org:Organization", "name": record["department"]["name"]},
@@ -271,6 +306,8 @@ def datajson_dataset(entry: dict, base_url: str, today: date | None = None) -> d
 
 
 def _pod_distributions(entry: dict, u: dict) -> list[dict]:
+    if is_withdrawn(entry):
+        return []
     if "csv" in u:
         return [
             {"@type": "dcat:Distribution", "title": "CSV 下载", "downloadURL": u["csv"], "mediaType": CSV,
@@ -305,7 +342,7 @@ def to_schema_org(entry: dict, base_url: str, today: date | None = None) -> dict
                             "telephone": record["contact"].get("phone"), "email": record["contact"].get("email")}}
     out = {
         "@context": "https://schema.org/", "@type": "Dataset", "@id": u["page"] + "#dataset",
-        "name": record["title"], "alternateName": record.get("title_en"), "description": record["description"],
+        "name": record["title"], "alternateName": record.get("title_en"), "description": description(entry),
         "identifier": entry["identifier"], "url": u["page"], "inLanguage": "zh-CN",
         "keywords": list(record["keywords"]) + list(record["themes"]),
         "creator": org, "publisher": org, "license": licence_url(record), "isAccessibleForFree": True,
@@ -347,48 +384,71 @@ def table_field(col: dict) -> dict:
     return f
 
 
-def to_datapackage(entry: dict, base_url: str) -> dict:
-    """A Tabular Data Package describing the published CSV download of one open dataset."""
-    record, u = entry["record"], urls(entry, base_url)
+def to_datapackage(entry: dict, base_url: str, files: dict[str, dict] | None = None) -> dict:
+    """A Tabular Data Package describing the published CSV download of one open dataset.
+
+    With `files` (the download folder's {name: {sha256, bytes}}) the package is the one written beside
+    the CSV: the resource path is relative and carries the CSV's size and hash. With an empty base_url
+    (a file written at publish time, before any host is known) the links to the portal are left out.
+    """
+    record, u, ident = entry["record"], urls(entry, base_url), entry["identifier"]
     if "csv" not in u:
-        raise ValueError(f"{entry['identifier']}: 数据未公开发布 (no public data to package)")
+        raise ValueError(f"{ident}: 数据未公开发布 (no public data to package)")
+    web = bool(base_url)
     name, lic_url = s.LICENCES[record["licence"]]
     licences = [{"name": record["licence"], "path": lic_url, "title": name}]
-    return {
-        "profile": "tabular-data-package", "name": entry["identifier"], "id": u["page"],
-        "title": record["title"], "description": record["description"], "homepage": u["page"],
+    csv_name = f"{ident}.csv"
+    resource = _present({
+        "profile": "tabular-data-resource", "name": ident, "path": csv_name if files else u["csv"],
+        "title": record["title"], "homepage": u["table"] if web else None,  # the same table, queryable
+        "format": "csv", "mediatype": CSV, "encoding": "utf-8", "licenses": licences,
+        "bytes": files[csv_name]["bytes"] if files else None,
+        "hash": f"sha256:{files[csv_name]['sha256']}" if files else None,
+        "schema": {"fields": [table_field(c) for c in published_columns(entry)]},
+    })
+    return _present({
+        "profile": "tabular-data-package", "name": ident, "id": u["page"] if web else None,
+        "title": record["title"], "description": record["description"], "homepage": u["page"] if web else None,
         "version": entry.get("content_hash"), "created": entry.get("published_at"),
         "keywords": list(record["keywords"]), "licenses": licences,
-        "sources": [{"title": record["department"]["name"], "path": u["page"]}],
+        "sources": [_present({"title": record["department"]["name"], "path": u["page"] if web else None})],
         "contributors": [{"title": record["department"]["name"], "role": "publisher"}],
-        "resources": [{
-            "profile": "tabular-data-resource", "name": entry["identifier"], "path": u["csv"],
-            "title": record["title"], "homepage": u["table"],  # the same table, queryable in Datasette
-            "format": "csv", "mediatype": CSV, "encoding": "utf-8", "licenses": licences,
-            "schema": {"fields": [table_field(c) for c in published_columns(entry)]},
-        }],
-    }
+        "resources": [resource],
+    })
+
+
+def _present(d: dict) -> dict:
+    """The dict without its None values (the profiles type every key they know)."""
+    return {k: v for k, v in d.items() if v is not None}
 
 
 # --- CKAN package ---------------------------------------------------------------------------------
+
+# Download files (portal/downloads.py) in the order CKAN lists them: name ({id}: identifier), format, label.
+CKAN_DOWNLOADS = (("{id}.csv", "CSV", "CSV（UTF-8）"), ("{id}-excel.csv", "CSV", "CSV（Excel，UTF-8 BOM）"),
+                  ("{id}.xlsx", "XLSX", "Excel 工作簿"), ("{id}.json", "JSON", "JSON"),
+                  ("datapackage.json", "JSON", "数据包描述 datapackage.json"), ("{id}-receipt.json", "JSON", "脱敏处理回执"))
+# Field dictionary keys carried in the `columns` extra (portal/harvest.py reads them back).
+CKAN_COLUMN_KEYS = ("name", "type", "description", "unit", "personal", "facet", "search", "free_text",
+                    "quasi_identifier")
+
 
 def to_ckan_package(entry: dict, base_url: str, today: date | None = None) -> dict:
     """A CKAN `package_show` result (CKAN 2.10 field names) for one catalogue entry.
 
     - name/id: the identifier; owner_org/organization: the providing department (its slug);
     - tags: keywords; groups: themes (name = theme code, title = Chinese term);
-    - resources: CSV download and JSON API for public data, the request form for 依申请开放,
-      none for 不予开放;
-    - extras: every catalogue field CKAN has no place for, as strings: the Chinese term and
-      its machine code side by side (see ckan_extras).
+    - resources: see ckan_resources; extras: see ckan_extras (a withdrawn dataset stays listed,
+      marked withdrawn=true, with no resources).
     """
     record, u = entry["record"], urls(entry, base_url)
-    org = ckan_organization(record)
+    org = ckan_organization(entry)
     lic_name, lic_url = s.LICENCES[record["licence"]]
     resources = ckan_resources(entry, base_url)
-    tags = [{"name": k, "display_name": k, "state": "active", "vocabulary_id": None} for k in record["keywords"]]
-    groups = [{"id": theme_code(t), "name": theme_code(t), "title": t, "display_name": t, "description": ""}
-              for t in record["themes"]]
+    tags = [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "tag:" + k)), "name": k, "display_name": k,
+             "state": "active", "vocabulary_id": None} for k in record["keywords"]]
+    groups = [{"id": theme_code(t), "name": theme_code(t), "title": t, "display_name": t, "description": "",
+               "image_display_url": ""} for t in record["themes"]]
     return {
         "id": entry["identifier"], "name": entry["identifier"], "title": record["title"], "type": "dataset",
         "notes": record["description"], "url": u["page"], "state": "active", "private": False,
@@ -404,35 +464,57 @@ def to_ckan_package(entry: dict, base_url: str, today: date | None = None) -> di
     }
 
 
-def ckan_organization(record: dict) -> dict:
-    dept = record["department"]
+def ckan_organization(entry: dict) -> dict:
+    dept = entry["record"]["department"]
     slug = s.Department(dept["name"], dept.get("code")).slug
     return {"id": slug, "name": slug, "title": dept["name"], "display_name": dept["name"],
             "type": "organization", "is_organization": True, "state": "active",
             "approval_status": "approved", "description": "", "image_url": "",
-            "created": None}
+            "created": entry.get("published_at")}
 
 
 def ckan_resources(entry: dict, base_url: str) -> list[dict]:
+    """Public data: the queryable table (the DataStore resource, id = identifier) and every download
+    file with its size and sha256; 依申请开放: the request form; 不予开放 or withdrawn: nothing."""
     u, ident, when = urls(entry, base_url), entry["identifier"], entry.get("published_at")
-
-    def res(suffix, name, url, fmt, mime, description):
-        return {"id": f"{ident}-{suffix}", "package_id": ident, "name": name, "url": url, "format": fmt,
-                "mimetype": mime, "description": description, "state": "active", "url_type": None,
-                "created": when, "last_modified": when, "hash": entry.get("content_hash") or "",
-                "datastore_active": False}
+    common = {"package_id": ident, "state": "active", "url_type": None, "created": when, "last_modified": when}
     if "csv" in u:
-        return [res("csv", "CSV 下载", u["csv"], "CSV", CSV, "脱敏后发布的完整数据 (UTF-8 CSV)"),
-                res("api", "JSON 数据接口", u["api"], "JSON", JSON_TYPE, "Datasette 表格查询接口")]
-    if open_code(entry) == "on_request":
-        return [res("request", "依申请开放：提交数据申请", u["request"], "HTML", "text/html",
-                    "该数据依申请开放，经审核批准后提供")]
-    return []
+        out = [{**common, "id": ident, "name": f"{entry['record']['title']}（在线查询）", "url": u["table"],
+                "format": "API", "mimetype": JSON_TYPE, "datastore_active": True,
+                "hash": entry.get("content_hash") or "",
+                "description": "Datasette 表：可筛选、排序、全文检索；亦可用 datastore_search 查询。"},
+               *_ckan_downloads(entry, u, common)]
+    elif open_code(entry) == "on_request" and not is_withdrawn(entry):
+        out = [{**common, "id": f"{ident}--request", "name": "依申请开放：提交数据申请", "url": u["request"],
+                "format": "HTML", "mimetype": "text/html", "datastore_active": False, "hash": "",
+                "description": "该数据依申请开放，经审核批准后提供"}]
+    else:
+        out = []
+    return [{**r, "position": i} for i, r in enumerate(out)]
+
+
+def _ckan_downloads(entry: dict, u: dict, common: dict) -> list[dict]:
+    """One resource per recorded download file: known kinds in CKAN_DOWNLOADS order, any other after."""
+    files, ident, title = download_files(entry), entry["identifier"], entry["record"]["title"]
+    known = [(name.format(id=ident), fmt, label) for name, fmt, label in CKAN_DOWNLOADS]
+    listed = [k for k in known if k[0] in files]
+    listed += [(n, n.rsplit(".", 1)[-1].upper(), n) for n in sorted(set(files) - {k[0] for k in known})]
+    return [{**common, "id": f"{ident}--{name.replace('.', '-')}", "name": f"{title} {label}", "format": fmt,
+             "url": u["downloads"] + name, "size": files[name]["bytes"], "hash": f"sha256:{files[name]['sha256']}",
+             "mimetype": files[name]["media_type"].split(";")[0], "datastore_active": False, "description": label}
+            for name, fmt, label in listed]
+
+
+def ckan_columns(record: dict) -> list[dict]:
+    """The published field dictionary in our own terms, personal kind and the rule applied included,
+    so a portal harvesting this one (portal/harvest.py) keeps treating those columns as personal."""
+    return [{k: c[k] for k in CKAN_COLUMN_KEYS if c.get(k)} | ({"rule": c["rule"]} if c.get("personal") else {})
+            for c in record["columns"] if c["rule"]["op"] != "drop"]
 
 
 def ckan_extras(entry: dict, today: date | None = None) -> list[dict]:
     """Catalogue fields as CKAN extras ({key, value} strings), sorted by key like CKAN does."""
-    r = entry["record"]
+    r, withdrawn = entry["record"], is_withdrawn(entry)
     share_codes = [s.SHARE_METHODS[m] for m in r["share_method"]]
     fields = {
         "title_en": r.get("title_en"), "department_code": r["department"].get("code"),
@@ -445,12 +527,14 @@ def ckan_extras(entry: dict, today: date | None = None) -> list[dict]:
         "security_level": r["security_level"], "security_level_code": s.SECURITY_LEVELS[r["security_level"]],
         "usage_requirements": r["usage_requirements"], "source_format": r["format"],
         "source_format_code": s.FORMATS[r["format"]], "themes": "、".join(r["themes"]),
-        "theme_codes": ",".join(theme_code(t) for t in r["themes"]),
+        "theme_codes": ",".join(theme_code(t) for t in r["themes"]), "k_anonymity": r.get("k_anonymity"),
         "contact_name": r["contact"]["name"], "contact_phone": r["contact"].get("phone"),
         "contact_email": r["contact"].get("email"), "spatial": r.get("spatial"),
         "temporal_start": r.get("temporal_start"), "temporal_end": r.get("temporal_end"),
         "database": entry.get("database"), "row_count": entry.get("row_count"),
         "content_hash": entry.get("content_hash"), "published_at": entry.get("published_at"),
+        "withdrawn": str(withdrawn).lower(), "withdrawn_reason": entry.get("withdrawn_reason") if withdrawn else None,
+        "columns": json.dumps(ckan_columns(r), ensure_ascii=False),
         "field_dictionary": json.dumps([table_field(c) for c in published_columns(entry)], ensure_ascii=False)
         if entry.get("database") else None,
     }

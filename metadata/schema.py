@@ -61,6 +61,9 @@ class Column:
     search: bool = False
     free_text: bool = False
     quasi_identifier: bool = False
+    # PERSONAL_KINDS keys the department asserts are organisations' data in this column (office
+    # phones, registered addresses): the scanner keeps them here; the receipt lists the assertion.
+    organisational: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:

@@ -19,7 +19,7 @@ TOP_KEYS = {
     "temporal", "k_anonymity", "columns",
 }
 COLUMN_KEYS = {"name", "type", "description", "unit", "personal", "rule", "facet", "search",
-               "free_text", "quasi_identifier"}
+               "free_text", "quasi_identifier", "organisational"}
 
 
 class CatalogError(Exception):
@@ -103,6 +103,17 @@ def _rule(c: _Collector, raw: Any, path: str) -> s.Rule:
     return s.Rule(raw["op"], params)
 
 
+def _organisational(c: _Collector, raw: Any, path: str) -> tuple[str, ...]:
+    """Optional list of PERSONAL_KINDS terms asserted to be organisations' data in the column."""
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    for i, item in enumerate(items):
+        if item not in s.PERSONAL_KINDS:
+            c.err(f"{path}[{i}]", f"'{item}' 不是有效取值 (must be one of: {' | '.join(s.PERSONAL_KINDS)})")
+    return tuple(str(i) for i in items if i in s.PERSONAL_KINDS)
+
+
 def _columns(c: _Collector, raw: Any) -> tuple[s.Column, ...]:
     if not isinstance(raw, list) or not raw:
         c.err("columns", "必填项缺失 (required: the field dictionary, one entry per column)")
@@ -133,6 +144,7 @@ def _columns(c: _Collector, raw: Any) -> tuple[s.Column, ...]:
             facet=c.flag(col, "facet", f"{p}.facet"), search=c.flag(col, "search", f"{p}.search"),
             free_text=c.flag(col, "free_text", f"{p}.free_text"),
             quasi_identifier=c.flag(col, "quasi_identifier", f"{p}.quasi_identifier"),
+            organisational=_organisational(c, col.get("organisational"), f"{p}.organisational"),
         ))
     return tuple(cols)
 

@@ -17,7 +17,7 @@ from .store import Store, now_iso, open_store
 
 PUBLIC_DB, RESTRICTED_DB = "data", "restricted"
 # Datasette's own assets: part of browsing the site, never counted or audited.
-FREE_PREFIXES = ("/-/static/", "/-/static-plugins/")
+FREE_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/health")  # assets and probes: no quota, no audit
 # Table parameters that never reveal a column's values (used when a grant names only some columns).
 SAFE_PARAMS = {"_size", "_shape", "_json", "_nl", "_next", "_stream", "_dl", "_nocount", "_nofacet",
                "_ttl", "_labels", "_extra", "_col", "_sort", "_sort_desc", "_facet"}
@@ -94,6 +94,8 @@ def identify(svc: Services, headers) -> Actor:
         why = {"revoked": "API密钥已被吊销 (key revoked)", "expired": "API密钥已过期 (key expired)"}
         raise Refused(401, why.get(result.reason, "API密钥无效 (unknown key)"))
     acct = svc.store.one("select kind, role, status from accounts where id = ?", (result.account_id,))
+    if acct is None:
+        raise Refused(401, "API密钥无效 (unknown key)")
     if acct["status"] == "review":
         raise Refused(403, "账户正在等待运营人员审核，审核通过后密钥方可使用 (account awaiting review)")
     if acct["status"] != "active":
@@ -260,7 +262,7 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
                 *decision.headers(), (b"retry-after", str(decision.retry_after).encode())])
         sql_rule(actor, db, params)
         if db == RESTRICTED_DB:
-            params = restricted_rule(svc, actor, path, dataset, params, today or date.today())
+            params = restricted_rule(svc, actor, path, dataset, params, today or svc.cfg.today())
             scope = {**scope, "query_string": urlencode(params).encode(), "portal.grant": dataset}
     except Refused as r:
         status = r.status

@@ -5,12 +5,11 @@ import json
 import re
 import sqlite3
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from metadata.schema import LICENCES, THEMES
+from metadata import export
 
 from . import search
 
@@ -20,11 +19,7 @@ SEARCH_ROWS_MAX = 1000  # CKAN's ckan.search.rows_max
 # Our column types -> CKAN DataStore (PostgreSQL) type names.
 DATASTORE_TYPES = {"text": "text", "integer": "int", "number": "numeric", "date": "date",
                    "datetime": "timestamp", "boolean": "bool"}
-# Catalogue fields carried as CKAN extras (values as text; lists as JSON).
-EXTRA_FIELDS = ("title_en", "open_type", "share_type", "share_method", "update_frequency", "security_level",
-                "usage_requirements", "legal_basis", "spatial", "temporal_start", "temporal_end", "issued",
-                "last_updated", "format", "k_anonymity", "department_code", "contact_name", "contact_phone",
-                "contact_email")
+WITHDRAWN = "该数据集已撤回，数据暂停提供 (dataset withdrawn)"  # datastore_search's Not Found message
 
 
 class ActionError(Exception):
@@ -50,7 +45,7 @@ class ValidationError(ActionError):
 @dataclass(frozen=True)
 class Context:
     """What an action may read: the published catalogue of one release, and where its data lives."""
-    catalog: dict                 # identifier -> _catalog entry (record, columns, downloads parsed)
+    catalog: dict                 # identifier -> _catalog entry (state.read_catalog)
     data_db: Path | None          # the release's data.db (read-only)
     base_url: str                 # scheme://host of this request, for absolute links
     release: str = ""             # the release name (cache key)
@@ -59,110 +54,21 @@ class Context:
 
 
 def _json(value):
+    """A _catalog JSON column as stored (text) or already parsed (views.py reads `downloads` with it)."""
     return json.loads(value) if isinstance(value, str) else value
-
-
-def _org(entry: dict) -> dict:
-    from metadata.schema import Department
-    dept = entry["record"]["department"]
-    slug = Department(dept["name"], dept.get("code")).slug
-    return {"id": slug, "name": slug, "title": dept["name"], "display_name": dept["name"], "type": "organization",
-            "description": "", "image_url": "", "is_organization": True, "state": "active",
-            "approval_status": "approved", "created": entry["published_at"]}
-
-
-def _resources(entry: dict, base: str) -> list[dict]:
-    """The Datasette table (the DataStore resource, id = dataset id) and every download file."""
-    ident, rec = entry["identifier"], entry["record"]
-    if not entry.get("database"):
-        return []
-    common = {"package_id": ident, "state": "active", "created": entry["published_at"],
-              "last_modified": entry["published_at"], "position": 0}
-    out = [{**common, "id": ident, "name": f"{entry['title']}（在线查询）", "format": "API",
-            "url": f"{base}/{entry['database']}/{ident}", "datastore_active": True,
-            "description": "Datasette 表：可筛选、排序、全文检索；亦可用 datastore_search 查询。",
-            "mimetype": "application/json"}]
-    files = (_json(entry.get("downloads")) or {}).get("files", {})
-    order = [f"{ident}.csv", f"{ident}-excel.csv", f"{ident}.xlsx", f"{ident}.json", "datapackage.json",
-             f"{ident}-receipt.json"]
-    labels = {order[0]: ("CSV", "CSV（UTF-8）"), order[1]: ("CSV", "CSV（Excel，UTF-8 BOM）"),
-              order[2]: ("XLSX", "Excel 工作簿"), order[3]: ("JSON", "JSON"),
-              order[4]: ("JSON", "数据包描述 datapackage.json"), order[5]: ("JSON", "脱敏处理回执")}
-    for name in (n for n in order if n in files):
-        fmt, label = labels[name]
-        info = files[name]
-        out.append({**common, "id": f"{ident}--{name.replace('.', '-')}", "name": f"{entry['title']} {label}",
-                    "format": fmt, "url": f"{base}/downloads/{ident}/{name}", "size": info["bytes"],
-                    "hash": f"sha256:{info['sha256']}", "mimetype": info["media_type"].split(";")[0],
-                    "datastore_active": False, "description": label})
-    for i, r in enumerate(out):
-        r["position"] = i
-    return out
-
-
-def _extras(rec: dict, entry: dict) -> list[dict]:
-    flat = {**rec, "department_code": rec["department"].get("code"),
-            "contact_name": rec["contact"].get("name"), "contact_phone": rec["contact"].get("phone"),
-            "contact_email": rec["contact"].get("email")}
-    extras = [{"key": k, "value": json.dumps(flat[k], ensure_ascii=False) if isinstance(flat[k], (list, int))
-               else str(flat[k])} for k in EXTRA_FIELDS if flat.get(k) not in (None, "", [])]
-    # The field dictionary in our own terms (personal kind and the rule already applied included),
-    # so a portal harvesting this one keeps treating those columns as personal.
-    cols = [{k: c[k] for k in ("name", "type", "description", "unit", "personal", "facet", "search", "free_text",
-                                "quasi_identifier") if c.get(k)}
-            | ({"rule": c["rule"]} if c.get("personal") else {})
-            for c in rec["columns"] if (c.get("rule") or {}).get("op") != "drop"]
-    extras.append({"key": "columns", "value": json.dumps(cols, ensure_ascii=False)})
-    return extras
-
-
-def _package(entry: dict, base: str) -> dict:
-    """A CKAN package dict for one _catalog entry (used until metadata/export.py is available)."""
-    rec, ident = entry["record"], entry["identifier"]
-    org = _org(entry)
-    lic_title, lic_url = LICENCES.get(rec["licence"], (rec["licence"], ""))
-    tags = [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "tag:" + t)), "name": t, "display_name": t,
-             "state": "active", "vocabulary_id": None} for t in rec["keywords"]]
-    groups = [{"id": THEMES[t], "name": THEMES[t], "title": t, "display_name": t, "description": "",
-               "image_display_url": ""} for t in rec["themes"] if t in THEMES]
-    resources = _resources(entry, base)
-    return {
-        "id": ident, "name": ident, "title": entry["title"], "notes": rec["description"], "type": "dataset",
-        "state": "active", "private": False, "isopen": entry["open_type"] == "无条件开放",
-        "url": f"{base}/datasets/{ident}/", "version": entry["content_hash"],
-        "author": rec["department"]["name"], "author_email": None,
-        "maintainer": rec["contact"].get("name"), "maintainer_email": rec["contact"].get("email"),
-        "license_id": rec["licence"], "license_title": lic_title, "license_url": lic_url,
-        "metadata_created": rec.get("issued") or entry["published_at"], "metadata_modified": entry["published_at"],
-        "organization": org, "owner_org": org["id"], "groups": groups, "tags": tags, "num_tags": len(tags),
-        "resources": resources, "num_resources": len(resources), "extras": _extras(rec, entry),
-        "relationships_as_object": [], "relationships_as_subject": [],
-    }
-
-
-def to_package(entry: dict, base: str) -> dict:
-    """metadata.export.to_ckan_package when present, else our own; resources and extras always ours."""
-    try:
-        from metadata.export import to_ckan_package
-    except ImportError:
-        return _package(entry, base)
-    pkg = to_ckan_package(entry, base)
-    ours = _package(entry, base)
-    # Ours list every download and the DataStore table; keep theirs that we lack (the request form).
-    extra = [r for r in pkg.get("resources", []) if r.get("format") == "HTML"]
-    pkg["resources"] = [*ours["resources"], *extra]
-    pkg["num_resources"] = len(pkg["resources"])
-    keys = {e["key"] for e in pkg.get("extras", [])}
-    pkg["extras"] = [*pkg.get("extras", []), *(e for e in ours["extras"] if e["key"] not in keys)]
-    return pkg
 
 
 def packages(ctx: Context) -> dict[str, dict]:
     """Every package of the release, by name (built once per Context)."""
     if not ctx.packages:
         for ident, entry in sorted(ctx.catalog.items()):
-            ctx.packages[ident] = to_package(entry, ctx.base_url)
+            ctx.packages[ident] = export.to_ckan_package(entry, ctx.base_url)
     return ctx.packages
+
+
+def extra_fields(pkgs: dict[str, dict]) -> set[str]:
+    """The extras keys the package builder wrote: q may name them as field:value clauses."""
+    return {e["key"] for p in pkgs.values() for e in p["extras"]}
 
 
 # -- parameters ---------------------------------------------------------------------------------
@@ -234,6 +140,8 @@ def package_list(context: Context, data_dict: dict) -> list[str]:
 
 def package_show(context: Context, data_dict: dict) -> dict:
     """Return one dataset with its resources (downloads and the queryable table).
+
+    A withdrawn dataset is still returned, with extras withdrawn=true and withdrawn_reason and no resources.
 
     :param id: the dataset's id or name
     :type id: string
@@ -309,14 +217,14 @@ def _matches(pkg: dict, text_terms: list[str], fields: list[tuple[str, str, str]
     return True
 
 
-def _parse_query(q: str, fq: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+def _parse_query(q: str, fq: str, extras: set[str]) -> tuple[list[str], list[tuple[str, str, str]]]:
     """Free-text terms (cut into bigrams like the data index) and field:value clauses."""
     fields = [(m[0] or "+", m[1], m[2] or m[3]) for m in FQ_TERM.findall(fq or "")]
     rest = q or ""
     if rest.strip() in ("*:*", ""):
         return [], fields
     for m in FQ_TERM.finditer(q):
-        if m.group(2) in FACETABLE or m.group(2) in EXTRA_FIELDS:
+        if m.group(2) in FACETABLE or m.group(2) in extras:
             fields.append((m.group(1) or "+", m.group(2), m.group(3) if m.group(3) is not None else m.group(4)))
             rest = rest.replace(m.group(0), " ")
     return [t.lower() for t in search.to_query(rest).split()], fields
@@ -389,8 +297,9 @@ def package_search(context: Context, data_dict: dict) -> dict:
         facet_fields = []
     if errors:
         raise ValidationError(errors)
-    terms, fields = _parse_query(str(data_dict.get("q") or ""), str(data_dict.get("fq") or ""))
-    found = [p for p in packages(context).values() if _matches(p, terms, fields)]
+    pkgs = packages(context)
+    terms, fields = _parse_query(str(data_dict.get("q") or ""), str(data_dict.get("fq") or ""), extra_fields(pkgs))
+    found = [p for p in pkgs.values() if _matches(p, terms, fields)]
     sort = data_dict.get("sort") or "score desc, metadata_modified desc"
     found = _sort(found, sort)
     facets, search_facets = _facets(found, facet_fields, facet_limit)
@@ -626,7 +535,7 @@ def _links(ident: str, data: dict, limit: int, offset: int) -> dict:
 
 
 def datastore_search(context: Context, data_dict: dict) -> dict:
-    """Query the rows of a published table (resource_id = the dataset id).
+    """Query the rows of a published table (resource_id = the dataset id); a withdrawn one is Not Found.
 
     :param resource_id: the dataset id (its queryable resource)
     :type resource_id: string
@@ -650,6 +559,8 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
     """
     ident = _required(data_dict, "resource_id")
     entry = context.catalog.get(ident)
+    if entry is not None and export.is_withdrawn(entry):
+        raise NotFound(WITHDRAWN)
     if entry is None or not entry.get("database"):
         raise NotFound(f'Resource "{ident}" was not found.')
     if entry["database"] != "data":

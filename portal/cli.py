@@ -88,7 +88,7 @@ def anonymize(ctx, input_file, output, report, encoding, sheet):
 
 
 @cli.command()
-@click.option("--only", multiple=True, help="Publish only these dataset identifiers.")
+@click.option("--only", multiple=True, help="Re-read only these datasets; carry the others over from the served release.")
 @click.pass_context
 @domain_errors
 def publish(ctx, only):
@@ -126,6 +126,8 @@ def serve(ctx, port, host):
     from .serve import make_datasette, run
     cfg = config_mod.load(ctx.obj["config_file"], port=port, host=host)
     ds = make_datasette(cfg, ctx.obj["config_file"])
+    from .logs import setup as setup_logs
+    setup_logs(cfg.operations.log_level)  # JSON lines on stderr, no personal data
     click.echo(f"门户已启动 (serving) on http://{cfg.host}:{cfg.port}/", err=True)
     run(ds, cfg)
 
@@ -166,3 +168,13 @@ from .users_cli import audit_group, keys_group, users  # noqa: E402
 cli.add_command(users)
 cli.add_command(keys_group)
 cli.add_command(audit_group)
+from .config_cli import config_group  # noqa: E402
+cli.add_command(config_group)
+from .backup_cli import backup, restore  # noqa: E402
+cli.add_command(backup)
+cli.add_command(restore)
+from .queue_cli import requests_group  # noqa: E402
+cli.add_command(requests_group)
+from .workflow_cli import COMMANDS as _workflow_commands  # noqa: E402
+for _command in _workflow_commands:
+    cli.add_command(_command)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 
@@ -16,21 +17,31 @@ class ConfigError(Exception):
         super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
 
 
+def bounded(default, lo=None, hi=None):
+    """An option with its default and allowed range (inclusive; None = open), checked by `check_value`."""
+    return field(default=default, metadata={"range": (lo, hi)})
+
+
+def choice(default, allowed: tuple):
+    """An option with its default and the only values it may take."""
+    return field(default=default, metadata={"choices": allowed})
+
+
 @dataclass(frozen=True)
 class Quotas:
     """[quotas]: published API limits per tier (shown on the API page); requests/minute AND rows/day."""
     # Anonymous callers, counted per client IP.
-    anonymous_per_minute: int = 60
-    anonymous_rows_per_day: int = 20_000
+    anonymous_per_minute: int = bounded(60, 1)
+    anonymous_rows_per_day: int = bounded(20_000, 1)
     # Registered individuals (实名注册个人), per account.
-    individual_per_minute: int = 300
-    individual_rows_per_day: int = 500_000
+    individual_per_minute: int = bounded(300, 1)
+    individual_rows_per_day: int = bounded(500_000, 1)
     # Registered organisations (and staff accounts), per account.
-    organisation_per_minute: int = 1200
-    organisation_rows_per_day: int = 5_000_000
+    organisation_per_minute: int = bounded(1200, 1)
+    organisation_rows_per_day: int = bounded(5_000_000, 1)
     # Registration forms and one-time-code sending, per client IP per hour.
-    register_per_hour: int = 10
-    codes_per_hour: int = 5
+    register_per_hour: int = bounded(10, 1)
+    codes_per_hour: int = bounded(5, 1)
 
 
 @dataclass(frozen=True)
@@ -42,15 +53,88 @@ class Accounts:
     # One-time-code sender: "outbox" (writes codes to state/outbox/ for the operator) or "package.module:Class".
     sender: str = "outbox"
     # How long a one-time code is valid, and how many wrong tries it allows.
-    code_ttl_minutes: int = 10
-    code_attempts: int = 5
+    code_ttl_minutes: int = bounded(10, 1, 1440)
+    code_attempts: int = bounded(5, 1, 20)
     # Default lifetime of new API keys in days (0 = no expiry unless the caller asks for one).
-    key_ttl_days: int = 0
+    key_ttl_days: int = bounded(0, 0, 3660)
     # Audit entries older than this are removed by `portal audit prune`; never less than 180 (Y art. 27).
-    audit_retention_days: int = 365
+    audit_retention_days: int = bounded(365, 180)
 
 
-SECTIONS = {"quotas": Quotas, "accounts": Accounts}
+@dataclass(frozen=True)
+class RequestType:
+    """[queue.<type>]: the legal clock of one request type (see portal/queue.py)."""
+    # Length of the answer period, and how it is counted: "calendar" days as in the Civil Code
+    # (art. 201: the start day is not counted; art. 203: a last day on a rest day or holiday moves to
+    # the next working day) or "working" days (Chinese working days, portal/workdays.py).
+    days: int = 10
+    kind: str = "calendar"
+    # The clock starts at "accepted" (acceptance) or "received" (receipt of the request).
+    starts: str = "accepted"
+    # One extension of at most this many days of the same kind, with the approving official recorded
+    # (0 = no extension allowed).
+    extension_days: int = 0
+    # A refusal must cite a legal basis as well as a reason.
+    refusal_needs_legal_basis: bool = True
+    # Shown on the status page: where the period comes from.
+    law: str = ""
+
+
+@dataclass(frozen=True)
+class Queue:
+    """[queue]: the reply queue (open-on-request applications, corrections, sharing requests)."""
+    # Working-day override file for years chinesecalendar does not cover yet (calendar-overrides.example.toml);
+    # relative to this file. Empty = library data, then Monday-Friday with provisional due dates.
+    calendar_overrides: str = ""
+    # Working days before the due date from which a request counts as due soon; working days after it
+    # from which an overdue request counts as seriously overdue.
+    due_soon_days: int = 2
+    seriously_overdue_days: int = 5
+    # Working days the applicant has to supply what is missing; afterwards the request is abandoned.
+    supplement_days: int = 15
+    # Longest grant (days) a department may give; a grant never outlives the requested period of use.
+    max_grant_days: int = 366
+    # Outgoing mail: empty smtp_host = in-portal messages only. The password, if any, comes from the
+    # environment (PORTAL_SMTP_PASSWORD) or state/secrets/smtp_password.key, never from this file.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    mail_from: str = "noreply@portal.invalid"
+    # Public address of the portal, used in links in notifications.
+    public_url: str = "http://127.0.0.1:8001"
+    # TESTS ONLY: a file holding YYYY-MM-DD that replaces today's date everywhere (deadlines, grants);
+    # relative to this file. Never set it in production.
+    clock_file: str = ""
+    open_request: RequestType = RequestType(10, "calendar", "accepted", 0, True, "H art. 18 (依申请开放)")
+    correction: RequestType = RequestType(5, "working", "received", 10, True, "H art. 10; Y art. 23 (校核)")
+    share_request: RequestType = RequestType(7, "working", "received", 0, True, "W art. 17 (有条件共享)")
+
+
+@dataclass(frozen=True)
+class Operations:
+    """[operations]: request limits, health thresholds, logs, secrets policy and backups."""
+    # Largest request body accepted (bytes); a bigger one gets 413 before it is read.
+    max_body_bytes: int = bounded(1_048_576, 1024, 1 << 30)
+    # /-/health is "not ready" when free space under build_dir or state_dir falls below this (MB).
+    min_free_disk_mb: int = bounded(500, 0)
+    # Level of the JSON log lines on stderr.
+    log_level: str = choice("info", ("debug", "info", "warning", "error"))
+    # One JSON line per HTTP request: method, path (query values left out), status, duration, key prefix.
+    access_log: bool = True
+    # Production: every secret must come from the environment (PORTAL_<NAME>), never state/secrets/.
+    require_env_secrets: bool = False
+    # How many backups `portal backup DEST` keeps in DEST; older ones go after a verified new one.
+    backup_keep: int = bounded(14, 1, 10_000)
+
+
+SECTIONS = {"quotas": Quotas, "accounts": Accounts, "queue": Queue, "operations": Operations}
+# The secrets the portal uses (cfg.secret(name)): environment variable PORTAL_<NAME>, else state/secrets/.
+SECRETS = {
+    "pseudonym": "keys the pseudonyms in published data (changing it changes every pseudonym)",
+    "identity": "encrypts and hashes registrants' personal data (losing it loses those records)",
+    "audit": "keys the audit hash chain (losing it makes the trail unverifiable)",
+}
 
 
 @dataclass(frozen=True)
@@ -63,16 +147,24 @@ class Config:
     state_dir: Path = Path("state")
     # Address `portal serve` listens on.
     host: str = "127.0.0.1"
-    port: int = 8001
+    port: int = bounded(8001, 1, 65535)
     # Datasette limits: SQL time limit (ms), maximum rows a query returns, default page size.
-    sql_time_limit_ms: int = 1000
-    max_returned_rows: int = 1000
-    default_page_size: int = 100
+    sql_time_limit_ms: int = bounded(1000, 10, 60_000)
+    max_returned_rows: int = bounded(1000, 1, 100_000)
+    default_page_size: int = bounded(100, 1, 100_000)
     # How many published releases to keep for rollback.
-    keep_releases: int = 3
+    keep_releases: int = bounded(3, 1, 100)
     quotas: Quotas = field(default_factory=Quotas)
     accounts: Accounts = field(default_factory=Accounts)
+    queue: Queue = field(default_factory=Queue)
+    operations: Operations = field(default_factory=Operations)
     extra: dict = field(default_factory=dict)
+
+    def today(self) -> date:
+        """Today's date in China (UTC+8, no daylight saving); [queue] clock_file replaces it in tests."""
+        if self.queue.clock_file:
+            return date.fromisoformat(Path(self.queue.clock_file).read_text(encoding="utf-8").strip())
+        return datetime.now(timezone(timedelta(hours=8))).date()
 
     @property
     def current(self) -> Path:
@@ -88,6 +180,9 @@ class Config:
         env = os.environ.get(f"PORTAL_{name.upper()}")
         if env:
             return env.encode()
+        if self.operations.require_env_secrets:
+            raise ConfigError([(f"secrets.{name}", f"环境变量 PORTAL_{name.upper()} 未设置 (not set; "
+                                "operations.require_env_secrets is on)")])
         path = self.state_dir / "secrets" / f"{name}.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -106,11 +201,18 @@ def _sections(raw: dict) -> dict:
             problems.append((name, "应为一个 [表] (must be a [table])"))
             continue
         types = {f.name: f.type for f in fields(cls)}
+        nested = {f.name: type(f.default) for f in fields(cls) if hasattr(f.default, "__dataclass_fields__")}
+        given = dict(given)
+        for k, sub in nested.items():  # a [section.sub] table of a typed sub-section (e.g. [queue.correction])
+            if k in given:
+                given[k] = _sub(f"{name}.{k}", sub, cls.__dataclass_fields__[k].default, given[k], problems)
         for k, v in given.items():
+            if k in nested:
+                continue
             if k not in types:
                 problems.append((f"{name}.{k}", "未知配置项 (unknown option)"))
-            elif type(v).__name__ != types[k]:
-                problems.append((f"{name}.{k}", f"应为 {types[k]} (must be {types[k]})"))
+            else:
+                check_value(f"{name}.{k}", cls.__dataclass_fields__[k], v, problems)
         if name in raw:
             out[name] = cls(**{k: v for k, v in given.items() if k in types})
     if problems:
@@ -118,29 +220,184 @@ def _sections(raw: dict) -> dict:
     return out
 
 
+def _sub(where: str, cls, default, given, problems: list):
+    """One typed sub-table, starting from the default (only the keys given change)."""
+    if not isinstance(given, dict):
+        problems.append((where, "应为一个 [表] (must be a [table])"))
+        return default
+    types = {f.name: f.type for f in fields(cls)}
+    for k, v in given.items():
+        if k not in types:
+            problems.append((f"{where}.{k}", "未知配置项 (unknown option)"))
+        else:
+            check_value(f"{where}.{k}", cls.__dataclass_fields__[k], v, problems)
+    return replace(default, **{k: v for k, v in given.items() if k in types})
+
+
+def check_value(where: str, f, v, problems: list) -> None:
+    """Type, range and allowed values of one option (declared next to its default)."""
+    want = str(f.type).replace(" ", "")
+    ok = {"int": isinstance(v, int) and not isinstance(v, bool), "bool": isinstance(v, bool),
+          "float": isinstance(v, (int, float)) and not isinstance(v, bool),
+          "str": isinstance(v, str), "Path": isinstance(v, str) and v != ""}.get(want, True)
+    if not ok:
+        problems.append((where, f"应为 {want} (must be {want}, got {type(v).__name__})"))
+        return
+    lo, hi = f.metadata.get("range", (None, None))
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        span = f"{lo if lo is not None else '-∞'}..{hi if hi is not None else '∞'}"
+        problems.append((where, f"超出范围 (out of range: must be within {span})"))
+    allowed = f.metadata.get("choices")
+    if allowed and v not in allowed:
+        problems.append((where, f"取值无效 (must be one of: {', '.join(map(str, allowed))})"))
+
+
+def _top_level(raw: dict, known: set[str]) -> list[tuple[str, str]]:
+    """Problems of the top-level options: unknown keys or [sections], wrong types, out of range."""
+    problems = []
+    for k, v in raw.items():
+        if k in SECTIONS:
+            continue
+        if k not in known:
+            what = "未知配置节 (unknown [section])" if isinstance(v, dict) else "未知配置项 (unknown option)"
+            problems.append((k, what))
+        else:
+            check_value(k, Config.__dataclass_fields__[k], v, problems)
+    return problems
+
+
 def load(path: Path | None = None, **overrides) -> Config:
     """Read portal.toml (if given or present) and apply overrides; paths are relative to the file."""
-    values: dict = {}
-    base = Path(".")
     if path is None and Path("portal.toml").exists():
         path = Path("portal.toml")
-    if path is not None:
-        path = Path(path)
+    if path is None:
+        return from_raw(None, Path("."), **overrides)
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError([(str(path), f"无法读取配置 (cannot read: {e})")])
+    return from_raw(raw, path.parent, **overrides)
+
+
+def from_raw(raw: dict | None, base: Path, **overrides) -> Config:
+    """The Config of a parsed file (None = defaults); every problem raised at once as ConfigError."""
+    values: dict = {}
+    if raw is not None:
+        known = {f.name for f in fields(Config)} - {"extra"} - set(SECTIONS)
+        problems = _top_level(raw, known)
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise ConfigError([(str(path), f"无法读取配置 (cannot read: {e})")])
-        base = path.parent
-        known = {f.name for f in fields(Config)} - {"extra"}
-        problems = [(k, "未知配置项 (unknown option)") for k in raw if k not in known and not isinstance(raw[k], dict)]
+            sections = _sections(raw)
+        except ConfigError as e:  # report the top-level and the section problems together
+            problems += e.problems
         if problems:
             raise ConfigError(problems)
         values = {k: v for k, v in raw.items() if k in known}
-        values["extra"] = {k: v for k, v in raw.items() if isinstance(v, dict) and k not in SECTIONS}
-        values.update(_sections(raw))
+        values.update(sections)
     values.update({k: v for k, v in overrides.items() if v is not None})
     for k in ("datasets_dir", "build_dir", "state_dir"):
         if k in values:
             p = Path(values[k])
             values[k] = p if p.is_absolute() else base / p
+    if "queue" in values:  # the queue's file options are relative to the configuration file too
+        q = values["queue"]
+        values["queue"] = replace(q, **{k: str(base / getattr(q, k)) for k in ("calendar_overrides", "clock_file")
+                                        if getattr(q, k) and not Path(getattr(q, k)).is_absolute()})
     return Config(**values)
+
+
+# ---- `portal config check`: the file's own problems plus those of the machine it describes ----
+
+def check(path: Path) -> list[tuple[str, str]]:
+    """Every problem of a configuration file at once, keyed by option: syntax, unknown keys, types,
+    ranges, then paths, secrets and plug-ins on this machine. An empty list means the file is good."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        return [(str(path), f"无法读取配置 (cannot read: {e})")]
+    try:
+        return environment_problems(from_raw(raw, path.parent))
+    except ConfigError as e:
+        # Check the machine too, against the options that were valid (bad ones fall back to defaults).
+        bad = {k.split(".")[0] for k, _ in e.problems}
+        try:
+            cfg = from_raw({k: v for k, v in raw.items() if k not in bad}, path.parent)
+        except ConfigError:
+            return e.problems
+        return e.problems + environment_problems(cfg)
+
+
+def environment_problems(cfg: Config) -> list[tuple[str, str]]:
+    """Paths, secrets and plug-ins: what a valid file can still get wrong about this machine."""
+    problems = []
+    if not cfg.datasets_dir.is_dir():
+        problems.append(("datasets_dir", f"目录不存在 (no such folder: {cfg.datasets_dir})"))
+    for key in ("build_dir", "state_dir"):
+        p = getattr(cfg, key)
+        probe = p if p.exists() else p.parent
+        if p.exists() and not p.is_dir():
+            problems.append((key, f"不是目录 (not a folder: {p})"))
+        elif not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+            problems.append((key, f"无法写入 (cannot create or write: {p})"))
+    state, build = cfg.state_dir.resolve(), cfg.build_dir.resolve()
+    if state == build or build in state.parents or state in build.parents:
+        problems.append(("state_dir", "状态目录不得与发布目录重叠，发布目录会被公开 (must not overlap build_dir: "
+                                      "build/ is served, state/ holds secrets)"))
+    if cfg.default_page_size > cfg.max_returned_rows:
+        problems.append(("default_page_size", "不得大于 max_returned_rows (must not exceed max_returned_rows)"))
+    problems += _calendar_problems(cfg) + _secret_problems(cfg) + _plugin_problems(cfg)
+    return problems
+
+
+def _calendar_problems(cfg: Config) -> list[tuple[str, str]]:
+    overrides = getattr(getattr(cfg, "queue", None), "calendar_overrides", "")
+    if not overrides:
+        return []
+    from .workdays import CalendarConfigError, load_overrides
+    try:
+        load_overrides(Path(overrides))
+    except OSError:
+        return [("queue.calendar_overrides", f"文件不存在 (cannot read: {overrides})")]
+    except CalendarConfigError as e:
+        return [("queue.calendar_overrides", f"{where}: {msg}") for where, msg in e.errors]
+    return []
+
+
+def _secret_problems(cfg: Config) -> list[tuple[str, str]]:
+    """A secret missing from the environment (when required), too short, or lost while data needs it."""
+    problems = []
+    has_state = (cfg.state_dir / "portal.db").exists()
+    for name in SECRETS:
+        env = os.environ.get(f"PORTAL_{name.upper()}")
+        key_file = cfg.state_dir / "secrets" / f"{name}.key"
+        if env is not None and len(env) < 32:
+            problems.append((f"secrets.{name}", f"PORTAL_{name.upper()} 过短，至少32个字符 (too short: 32+ characters)"))
+        elif env is None and cfg.operations.require_env_secrets:
+            problems.append((f"secrets.{name}", f"环境变量 PORTAL_{name.upper()} 未设置 (not set in the environment)"))
+        elif env is None and has_state and name != "pseudonym" and not key_file.exists():
+            problems.append((f"secrets.{name}", f"密钥缺失：既无 PORTAL_{name.upper()} 也无 {key_file} "
+                                                "(missing while state exists: restore it from the backup)"))
+    smtp_user = getattr(getattr(cfg, "queue", None), "smtp_user", "")
+    if smtp_user and not os.environ.get("PORTAL_SMTP_PASSWORD") \
+            and not (cfg.state_dir / "secrets" / "smtp_password.key").exists():
+        problems.append(("secrets.smtp_password", "已设置 queue.smtp_user 但没有 PORTAL_SMTP_PASSWORD (not set)"))
+    return problems
+
+
+def _plugin_problems(cfg: Config) -> list[tuple[str, str]]:
+    """`package.module:Class` options must name a class that can be imported."""
+    import importlib
+    problems = []
+    for key, builtin in (("verifier", "builtin"), ("sender", "outbox")):
+        spec = getattr(cfg.accounts, key)
+        if spec == builtin:
+            continue
+        module, _, cls = spec.partition(":")
+        try:
+            if not cls or not hasattr(importlib.import_module(module), cls):
+                raise ImportError
+        except Exception:  # any failure to import is the same problem for the operator
+            problems.append((f"accounts.{key}", f"无法加载 (cannot import {spec!r}: use \"{builtin}\" or "
+                                                "\"package.module:Class\")"))
+    return problems

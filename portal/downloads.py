@@ -11,20 +11,16 @@ import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from metadata.schema import LICENCES, Record
+from metadata import export
+from metadata.schema import Record
 
 BOM = "\ufeff"
-# file suffix -> (media type sent when served, format label shown in catalogues)
+# file suffix -> media type sent when served (formats and labels for catalogues: export.CKAN_DOWNLOADS)
 KINDS = {
-    ".csv": ("text/csv; charset=utf-8", "CSV"),
-    "-excel.csv": ("text/csv; charset=utf-8", "CSV"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
-    ".json": ("application/json; charset=utf-8", "JSON"),
-    "-receipt.json": ("application/json; charset=utf-8", "JSON"),
-    "datapackage.json": ("application/json; charset=utf-8", "JSON"),
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json; charset=utf-8",
 }
-FRICTIONLESS = {"text": "string", "integer": "integer", "number": "number", "date": "date",
-                "datetime": "datetime", "boolean": "boolean"}
 
 
 def downloads_dir(release: Path, identifier: str) -> Path:
@@ -32,9 +28,9 @@ def downloads_dir(release: Path, identifier: str) -> Path:
 
 
 def media_type(filename: str) -> str:
-    for suffix in sorted(KINDS, key=len, reverse=True):
+    for suffix, kind in KINDS.items():
         if filename.endswith(suffix):
-            return KINDS[suffix][0]
+            return kind
     return "application/octet-stream"
 
 
@@ -107,31 +103,18 @@ def _file_info(path: Path) -> dict:
     return {"sha256": digest.hexdigest(), "bytes": path.stat().st_size, "media_type": media_type(path.name)}
 
 
-def _datapackage(record: Record, header: list[str], files: dict[str, dict]) -> dict:
-    """A Frictionless Data Package describing the UTF-8 CSV (the canonical data file)."""
-    name, url = LICENCES.get(record.licence, (record.licence, None))
-    fields = []
-    for h in header:
-        col = record.column(h)
-        fields.append({"name": h, "type": FRICTIONLESS.get(col.type if col else "text", "string"),
-                       "description": col.description if col else "", **({"unit": col.unit} if col and col.unit else {})})
-    csv_name = f"{record.identifier}.csv"
-    return {
-        "name": record.identifier, "title": record.title, "description": record.description,
-        "licenses": [{"name": record.licence, "title": name, "path": url}],
-        "sources": [{"title": record.department.name}], "keywords": list(record.keywords),
-        "resources": [{
-            "name": record.identifier, "path": csv_name, "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", "bytes": files[csv_name]["bytes"], "hash": f"sha256:{files[csv_name]['sha256']}",
-            "schema": {"fields": fields},
-        }],
-    }
+def _datapackage(record: Record, header: list[str], files: dict[str, dict], base_url: str) -> dict:
+    """export.to_datapackage for the CSV beside it (relative path, its bytes and sha256)."""
+    from .publish import record_json  # publish imports this module: import at call time
+    entry = {"identifier": record.identifier, "record": record_json(record), "columns": header, "database": "data"}
+    return export.to_datapackage(entry, base_url, files)
 
 
-def write_all(db: sqlite_utils.Database, record: Record, release_dir: Path) -> dict:
+def write_all(db: sqlite_utils.Database, record: Record, release_dir: Path, base_url: str = "") -> dict:
     """Write every download of one published table into release_dir/downloads/<id>/.
 
     Returns {"files": {filename: {sha256, bytes, media_type}}} for the `downloads` column of _catalog.
+    base_url, when known, puts the portal's links into datapackage.json (else they are left out).
     """
     ident = record.identifier
     folder = downloads_dir(release_dir, ident)
@@ -149,6 +132,6 @@ def write_all(db: sqlite_utils.Database, record: Record, release_dir: Path) -> d
         shutil.copyfile(receipt, folder / f"{ident}-receipt.json")
     files = {p.name: _file_info(p) for p in sorted(folder.iterdir())}
     (folder / "datapackage.json").write_text(
-        json.dumps(_datapackage(record, header, files), ensure_ascii=False, indent=2), encoding="utf-8")
+        json.dumps(_datapackage(record, header, files, base_url), ensure_ascii=False, indent=2), encoding="utf-8")
     files["datapackage.json"] = _file_info(folder / "datapackage.json")
     return {"files": files}

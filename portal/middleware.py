@@ -70,7 +70,7 @@ class PortalApp:
             return await json_error(send, 403, "该数据为依申请开放，须经申请批准后使用 (open on request: "
                                     "apply through the portal)", {"apply": "/requests/"})
         entry = self.state.catalog().get(target[1]) if target else None
-        if entry is None:
+        if entry is None or not entry.get("database"):  # catalogue-only or withdrawn: no data, no provenance
             return await self.app(rewrite_search(scope), receive, send)
         return await self._with_provenance(rewrite_search(scope), receive, send, provenance.for_dataset(entry))
 

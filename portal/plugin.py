@@ -25,18 +25,31 @@ def state_for(datasette) -> PortalState:
 @hookimpl
 def startup(datasette):
     state_for(datasette)
+    from . import logs
+    logs.quiet_datasette_errors()  # our handle_exception below replaces it
 
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return lambda app: PortalApp(app, state_for(datasette))
+    from . import logs
+    from .security import SecurityLayer
+    ops = state_for(datasette).cfg.operations  # outermost: access log, then headers and body limits
+    return lambda app: logs.AccessLog(SecurityLayer(PortalApp(app, state_for(datasette)), ops.max_body_bytes),
+                                      ops.access_log)
 
 
 @hookimpl
 def register_routes(datasette):
     from . import catalog_views, views
     from . import portal_api
-    return views.routes() + catalog_views.ROUTES + portal_api.ROUTES  # last: its /api/portal/ catch-all
+    from . import health, queue_api, workflow_api
+    return views.routes() + catalog_views.ROUTES + health.ROUTES + queue_api.ROUTES + workflow_api.ROUTES + portal_api.ROUTES  # last: its /api/portal/ catch-all
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    from . import logs
+    return logs.handle_exception(datasette, request, exception)  # no tracebacks with values on stderr
 
 
 @hookimpl

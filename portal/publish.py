@@ -16,7 +16,7 @@ from anonymize.policy import desensitize
 from anonymize.read import open_table
 from metadata import history
 from metadata.schema import Record
-from metadata.validate import load_all
+from metadata.validate import load, load_all
 
 from . import downloads, search
 from .config import Config
@@ -24,6 +24,7 @@ from .config import Config
 BATCH = 10_000
 SQL_TYPES = {"text": str, "integer": int, "number": float, "date": str, "datetime": str, "boolean": int}
 PUBLIC_DB, RESTRICTED_DB = "data", "restricted"
+FACET_MAX_ROWS = 50_000  # larger tables offer facets on request (?_facet=column), not by default
 
 
 class PublishError(Exception):
@@ -109,7 +110,9 @@ def _datasette_metadata(records: list[Record], published: dict) -> dict:
             "source": r.department.name, "source_url": f"/datasets/{r.identifier}/",
             "columns": {c.name: c.description + (f"（单位：{c.unit}）" if c.unit else "")
                         for c in r.columns if c.published},
-            "facets": [c.name for c in r.columns if c.facet and c.published],
+            # Default facets are computed on every page request: only where the table is small.
+            "facets": [c.name for c in r.columns if c.facet and c.published]
+            if published[r.identifier]["row_count"] <= FACET_MAX_ROWS else [],
         }
         if searchable:
             t.update(fts_table=f"{r.table}_fts", fts_pk="rowid")
@@ -139,17 +142,22 @@ def _prune(cfg: Config, keep: Path) -> None:
 
 
 def publish(cfg: Config, only: list[str] | None = None) -> Path:
-    """Build a complete new release beside the served one and swap it in; return its directory."""
-    records, _ = load_all(cfg.datasets_dir)
-    if only:
-        records = [r for r in records if r.identifier in only]
+    """Build a complete new release beside the served one and swap it in; return its directory.
+
+    With `only` (even empty), just those folders are read again; every other dataset of the served
+    release is carried over unchanged. Withdrawn datasets keep their catalogue entry, never their data.
+    """
+    from .workflow import withdrawn as withdrawals  # reviewers' withdrawals, in the state database
+    records = [load(cfg.datasets_dir / i)[0] for i in only] if only is not None \
+        else load_all(cfg.datasets_dir)[0]
+    withdrawn = withdrawals(cfg.state_dir)
     key = cfg.secret("pseudonym")
     stamp = datetime.now(timezone.utc)
     release = cfg.build_dir / "releases" / stamp.strftime("%Y%m%dT%H%M%S%fZ")
     staging = release.with_name(release.name + ".tmp")
     staging.mkdir(parents=True)
     try:
-        published = _build(cfg, records, staging, key, stamp)
+        published = _build(cfg, records, staging, key, stamp, withdrawn, carry=only is not None)
         _verify(staging, published)
         staging.rename(release)
     except BaseException:
@@ -160,7 +168,9 @@ def publish(cfg: Config, only: list[str] | None = None) -> Path:
     return release
 
 
-def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp: datetime) -> dict:
+def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp: datetime,
+           withdrawn: dict | None = None, carry: bool = False) -> dict:
+    withdrawn = withdrawn or {}
     dbs = {name: sqlite_utils.Database(staging / f"{name}.db") for name in (PUBLIC_DB, RESTRICTED_DB)}
     for db in dbs.values():
         db.execute("pragma journal_mode = off")  # a staging file: crash safety comes from the swap
@@ -168,7 +178,7 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
     published: dict[str, dict] = {}
     (staging / "receipts").mkdir()
     for r in records:
-        if not r.publishes_data:
+        if not r.publishes_data or r.identifier in withdrawn:
             continue
         dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
         with dbs[dbname].conn:
@@ -180,19 +190,80 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
         (staging / "receipts" / f"{r.identifier}.txt").write_text(info["report_text"], encoding="utf-8")
         if dbname == PUBLIC_DB:  # only open data is downloadable by everyone
             info["downloads"] = downloads.write_all(dbs[dbname], r, staging)
-    _write_catalog(dbs[PUBLIC_DB], records, published, stamp)
+    carried = _carry(cfg.current, staging, dbs, {r.identifier for r in records}, withdrawn) if carry else {}
+    _write_catalog(dbs[PUBLIC_DB], records, published, stamp, withdrawn, [c["row"] for c in carried.values()])
     # Field-level changes since the served release join the history carried from release to release.
     history.carry_forward(dbs[PUBLIC_DB].conn, cfg.current / f"{PUBLIC_DB}.db",
-                          {r.identifier: record_json(r) for r in records}, stamp.isoformat(timespec="seconds"))
+                          {**{i: json.loads(c["row"]["record"]) for i, c in carried.items()},
+                           **{r.identifier: record_json(r) for r in records}}, stamp.isoformat(timespec="seconds"))
     for db in dbs.values():
         db.execute("vacuum")
         db.close()
-    (staging / "metadata.json").write_text(
-        json.dumps(_datasette_metadata(records, published), ensure_ascii=False, indent=2), encoding="utf-8")
-    return published
+    meta = _datasette_metadata(records, published)
+    for ident, c in carried.items():
+        if c["table"] is not None:
+            meta["databases"][c["row"]["database"]]["tables"][ident] = c["table"]
+    (staging / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {**published, **{i: c["row"] for i, c in carried.items() if c["row"]["database"]}}
 
 
-def _write_catalog(db: sqlite_utils.Database, records: list[Record], published: dict, stamp: datetime) -> None:
+def _carry(current: Path, staging: Path, dbs: dict, rebuilt: set[str], withdrawn: dict) -> dict[str, dict]:
+    """Copy the datasets not rebuilt from the served release: _catalog row, tables, downloads, receipts."""
+    old = current.resolve()
+    if not (old / f"{PUBLIC_DB}.db").is_file():
+        return {}
+    conn = sqlite3.connect(f"file:{old / f'{PUBLIC_DB}.db'}?immutable=1", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in conn.execute("select * from _catalog") if r["identifier"] not in rebuilt]
+    finally:
+        conn.close()
+    meta = json.loads((old / "metadata.json").read_text(encoding="utf-8"))["databases"]
+    out = {}
+    for row in rows:
+        ident, dbname = row["identifier"], row["database"]
+        if ident in withdrawn:  # the catalogue keeps the entry; its data stays out of the release
+            row.update(database=None, row_count=None, content_hash=None, columns="[]", receipt=None, downloads=None)
+        elif dbname:
+            _copy_tables(dbs[dbname], old / f"{dbname}.db", [ident, f"{ident}_fts"])
+            for name in (f"{ident}.json", f"{ident}.txt"):
+                if (old / "receipts" / name).exists():
+                    shutil.copyfile(old / "receipts" / name, staging / "receipts" / name)
+            if downloads.downloads_dir(old, ident).is_dir():  # releases are immutable: hard links suffice
+                shutil.copytree(downloads.downloads_dir(old, ident), downloads.downloads_dir(staging, ident),
+                                copy_function=_link_or_copy)
+        table = meta.get(row["database"], {}).get("tables", {}).get(ident) if row["database"] else None
+        out[ident] = {"row": row, "table": table}
+    return out
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _copy_tables(db: sqlite_utils.Database, old_db: Path, names: list[str]) -> None:
+    """Copy tables with their rowids, indexes and full-text index from a served release's database."""
+    db.execute("attach database ? as old", [str(old_db)])
+    try:
+        marks = ", ".join("?" * len(names))
+        objects = db.execute(f"select type, name, sql from old.sqlite_master where tbl_name in ({marks})"
+                             " and sql is not null order by type = 'index'", names).fetchall()
+        with db.conn:
+            for kind, name, sql in objects:
+                db.execute(sql)
+                if kind == "table":
+                    info = db.execute(f"pragma old.table_info([{name}])").fetchall()
+                    cols = ", ".join(["rowid"] + [f"[{c[1]}]" for c in info])
+                    db.execute(f"insert into main.[{name}] ({cols}) select {cols} from old.[{name}]")
+    finally:
+        db.execute("detach database old")
+
+
+def _write_catalog(db: sqlite_utils.Database, records: list[Record], published: dict, stamp: datetime,
+                   withdrawn: dict | None = None, carried: list[dict] = ()) -> None:
     """_catalog: what was really published; the site, CKAN API and exports read only this."""
     rows = []
     for r in records:
@@ -207,7 +278,10 @@ def _write_catalog(db: sqlite_utils.Database, records: list[Record], published: 
             "receipt": json.dumps(info.get("report"), ensure_ascii=False) if info else None,
             "downloads": json.dumps(info["downloads"], ensure_ascii=False) if info.get("downloads") else None,
         })
-    db["_catalog"].insert_all(rows, pk="identifier")
+    withdrawn = withdrawn or {}
+    rows = [{**row, "withdrawn": int(row["identifier"] in withdrawn),
+             "withdrawn_reason": withdrawn.get(row["identifier"])} for row in [*rows, *carried]]
+    db["_catalog"].insert_all(rows, pk="identifier", alter=True)
 
 
 def _verify(staging: Path, published: dict) -> None:

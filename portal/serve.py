@@ -37,4 +37,5 @@ def make_datasette(cfg: Config, config_file: Path | None = None) -> Datasette:
 
 def run(ds: Datasette, cfg: Config) -> None:
     import uvicorn
-    uvicorn.run(ds.app(), host=cfg.host, port=cfg.port, log_level="warning", access_log=False)
+    uvicorn.run(ds.app(), host=cfg.host, port=cfg.port, log_level="warning", access_log=False,
+                log_config=None)  # our JSON logging (portal/logs.py) is already set up

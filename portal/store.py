@@ -72,6 +72,94 @@ MIGRATIONS = [
       when not exists (select 1 from audit_prune_window)
       begin select raise(abort, 'audit log is append-only'); end;
     """,
+    # 2: the reply queue (portal/queue_store.py). Due dates are never stored: they follow from the events.
+    """
+    create table requests (
+      id integer primary key,
+      tracking text not null unique,      -- YS-2026-000123
+      type text not null,                 -- open_request | correction | share_request
+      applicant_id integer not null references accounts(id),
+      department text not null,           -- name of the department that must answer
+      dataset text,                       -- catalogue identifier, or null: data described in `description`
+      description text, purpose text not null, scenario text not null,
+      items text not null,                -- JSON list of the data items asked for
+      use_until text,                     -- last day of the period of use (YYYY-MM-DD)
+      email_enc text,                     -- where notifications go (encrypted), optional
+      state text not null,                -- cache of the last event's state, written in the same transaction
+      created_at text not null
+    );
+    create index requests_department on requests(department, state);
+    create index requests_applicant on requests(applicant_id);
+    create table request_events (
+      id integer primary key,
+      request_id integer not null references requests(id),
+      seq integer not null,               -- 1, 2, ... per request
+      at text not null,                   -- when it was recorded (UTC)
+      on_day text not null,               -- the legal date it counts from (China)
+      actor text not null,                -- account:<id> | system
+      action text not null, from_state text, to_state text not null,
+      cause text not null,                -- JSON: reason, legal basis, days, approving official, ...
+      due text,                           -- the due date as computed right after this event (for the record)
+      unique (request_id, seq)
+    );
+    create trigger request_events_no_update before update on request_events
+      begin select raise(abort, 'request events are append-only'); end;
+    create trigger request_events_no_delete before delete on request_events
+      begin select raise(abort, 'request events are append-only'); end;
+    create table messages (
+      id integer primary key,
+      account_id integer not null references accounts(id),
+      request_id integer references requests(id),
+      subject text not null, body text not null, created_at text not null, read_at text
+    );
+    create index messages_account on messages(account_id, id);
+    create table mail_outbox (
+      id integer primary key,
+      to_enc text not null,               -- recipient address, encrypted
+      subject text not null, body text not null, created_at text not null,
+      attempts integer not null default 0, next_try_at text not null,
+      sent_at text, failed_at text, last_error text   -- last_error: exception class only, never an address
+    );
+    create table reminders (
+      request_id integer not null references requests(id),
+      kind text not null, on_day text not null,
+      primary key (request_id, kind, on_day)
+    );
+    """,
+    # 3: the department workflow (portal/workflow.py): submissions and their append-only events.
+    """
+    create table submissions (
+      id integer primary key,
+      dataset text,                       -- identifier from dataset.yaml (null when unreadable)
+      department text not null,           -- the submitting publisher's department
+      submitter_id integer not null references accounts(id),
+      content_hash text not null,         -- sha256 over the snapshot's files (state/submissions/<id>/)
+      files text not null,                -- JSON {file name: sha256}
+      record text,                        -- JSON of the validated catalogue record
+      result text not null,               -- JSON: problems, report, preview, row count, output hash
+      status text not null,               -- cache of the last event: failed|pending|rejected|approved|published
+      approved_hash text, approved_by integer references accounts(id), approved_at text,
+      created_at text not null
+    );
+    create index submissions_dataset on submissions(dataset, id);
+    create index submissions_status on submissions(status, id);
+    -- An approval is given once, to one content hash: it can never be moved to other content.
+    create trigger submissions_approval_once before update of approved_hash, approved_by, approved_at
+      on submissions when old.approved_hash is not null
+      begin select raise(abort, 'an approval cannot be changed'); end;
+    create table workflow_events (
+      id integer primary key,
+      dataset text, submission_id integer references submissions(id),
+      at text not null, actor_id integer references accounts(id), actor_role text,
+      action text not null,               -- submit, check_failed, approve, reject, install, publish, withdraw ...
+      reason text, detail text            -- why (people's words) and what (JSON: hashes, release, counts)
+    );
+    create index workflow_events_dataset on workflow_events(dataset, id);
+    create trigger workflow_events_no_update before update on workflow_events
+      begin select raise(abort, 'workflow events are append-only'); end;
+    create trigger workflow_events_no_delete before delete on workflow_events
+      begin select raise(abort, 'workflow events are append-only'); end;
+    """,
 ]
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # MkDocs loads hooks by path, not as a package
-from site_pages import render  # noqa: E402  (page bodies, testable without MkDocs)
+from site_pages import render, stash  # noqa: E402  (page bodies, testable without MkDocs)
 
 _pages: dict[str, str] = {}
+_lifted: dict[str, list[str]] = {}  # page path -> raw HTML blocks kept away from Markdown
 
 
 def on_config(config):
@@ -30,6 +31,18 @@ def on_files(files, config):
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri not in _pages:
+        return markdown
+    markdown, _lifted[page.file.src_uri] = stash.lift(markdown)
+    return markdown
+
+
+def on_page_content(html, page, config, files):
+    blocks = _lifted.pop(page.file.src_uri, None)
+    return stash.restore(html, blocks) if blocks else html
 
 
 def on_post_page(output, page, config):

@@ -14,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL = [sys.executable, "-m", "portal"]
+SHARED_SERVER_QUOTAS = {"anonymous_per_minute": 100_000, "anonymous_rows_per_day": 100_000_000,
+                        "register_per_hour": 1000, "codes_per_hour": 1000}
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +26,17 @@ def sample_datasets(tmp_path_factory) -> Path:
     return dest
 
 
+def _toml(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, (int, float)) else f'"{v}"'
+
+
 def write_config(dir: Path, datasets: Path, **extra) -> Path:
+    """A portal.toml for a test portal; dict values become [sections]."""
     lines = [f'datasets_dir = "{datasets}"', f'build_dir = "{dir / "build"}"', f'state_dir = "{dir / "state"}"']
-    lines += [f"{k} = {v!r}" for k, v in extra.items()]
+    lines += [f"{k} = {_toml(v)}" for k, v in extra.items() if not isinstance(v, dict)]
+    for section, values in extra.items():
+        if isinstance(values, dict):
+            lines += [f"[{section}]", *(f"{k} = {_toml(v)}" for k, v in values.items())]
     path = dir / "portal.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -44,7 +54,8 @@ def run_portal(config: Path, *args: str, check: bool = True) -> subprocess.Compl
 def built_portal(tmp_path_factory, sample_datasets) -> Path:
     """A portal.toml whose build/ holds a full build (publish + site) of the sample datasets."""
     work = tmp_path_factory.mktemp("portal")
-    config = write_config(work, sample_datasets)
+    # The shared server answers many tests from one client IP: quotas have their own tests and servers.
+    config = write_config(work, sample_datasets, quotas=SHARED_SERVER_QUOTAS)
     run_portal(config, "build")
     return config
 

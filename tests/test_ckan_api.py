@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import ckanapi
 import httpx
 import pytest
 
+from portal import ckan as actions
 from portal.config import load as load_config
+from portal.state import read_catalog
 
 pytestmark = pytest.mark.server
 OPEN, RESTRICTED, NOT_OPEN = "hotline-12345", "water-use-enterprises", "emergency-supply-depots"
@@ -139,7 +142,33 @@ def test_ckanapi_dump_datasets_all(server, tmp_path):
     out = tmp_path / "dump.jsonl"
     cmd = [str(Path(sys.executable).with_name("ckanapi")), "dump", "datasets", "--all", "-r", server.url,
            "-O", str(out), "-p", "1"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    # ckanapi's worker processes are started as `ckanapi` from PATH: put this venv's bin first
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     names = [json.loads(line)["name"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(names) == ckanapi.RemoteCKAN(server.url).action.package_list()
+
+
+def test_withdrawn_dataset_stays_listed_marked_and_its_rows_are_gone(data_db):
+    """In-process over the built release, with one entry as publish leaves it after a withdrawal."""
+    catalog = read_catalog(data_db)
+    reason = "发现残留个人信息，紧急下线"
+    catalog[OPEN] = {**catalog[OPEN], "database": None, "row_count": None, "content_hash": None, "columns": [],
+                     "downloads": None, "receipt": None, "withdrawn": 1, "withdrawn_reason": reason}
+    ctx = actions.Context(catalog=catalog, data_db=data_db, base_url="http://portal.test")
+    pkg = actions.package_show(ctx, {"id": OPEN})
+    extras = {e["key"]: e["value"] for e in pkg["extras"]}
+    assert (extras["withdrawn"], extras["withdrawn_reason"]) == ("true", reason)
+    assert pkg["resources"] == [] and pkg["num_resources"] == 0
+    assert OPEN in actions.package_list(ctx, {})
+    # Harvesters find it, and can filter on the mark (extras keys are fq/q fields).
+    assert [p["name"] for p in actions.package_search(ctx, {"fq": "withdrawn:true"})["results"]] == [OPEN]
+    kept = actions.package_search(ctx, {"q": "withdrawn:false", "rows": 1000})
+    assert kept["count"] == len(catalog) - 1 and OPEN not in {p["name"] for p in kept["results"]}
+    with pytest.raises(actions.NotFound) as e:
+        actions.datastore_search(ctx, {"resource_id": OPEN})
+    assert "撤回" in str(e.value) and reason not in str(e.value)
+    with pytest.raises(actions.NotFound):
+        actions.resource_show(ctx, {"id": OPEN})
+    assert actions.datastore_search(ctx, {"resource_id": "air-quality", "limit": 1})["records"]  # the others stay

@@ -12,12 +12,14 @@ import httpx
 import openpyxl
 import pytest
 import sqlite_utils
+from jsonschema import Draft4Validator
 
 from metadata.validate import load
 from portal import downloads
 from portal.config import load as load_config
 
 OPEN, RESTRICTED = "hotline-12345", "water-use-enterprises"
+PROFILE = Path(__file__).parent / "data" / "schemas" / "datapackage-v1" / "tabular-data-package.json"
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +95,9 @@ def test_json_and_datapackage(release):
     res = pkg["resources"][0]
     assert res["path"] == f"{OPEN}.csv" and [f["name"] for f in res["schema"]["fields"]] == header
     csv_bytes = (release / "downloads" / OPEN / f"{OPEN}.csv").read_bytes()
-    assert res["hash"] == "sha256:" + hashlib.sha256(csv_bytes).hexdigest()
+    assert res["hash"] == "sha256:" + hashlib.sha256(csv_bytes).hexdigest() and res["bytes"] == len(csv_bytes)
+    profile = Draft4Validator(json.loads(PROFILE.read_text(encoding="utf-8")))
+    assert [e.message for e in profile.iter_errors(pkg)] == []
 
 
 def test_formula_text_and_long_digit_codes_are_safe_in_excel(tmp_path, sample_datasets):

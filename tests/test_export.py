@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import shutil
 from datetime import date
@@ -21,6 +22,7 @@ from metadata import export
 from metadata.schema import OPEN_TYPES
 from metadata.validate import load_all
 from portal import config as config_mod
+from portal.downloads import media_type
 from portal.publish import record_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +33,21 @@ EU_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 TODAY = date(2026, 11, 22)
+REASON = "发现未脱敏的个人信息"
+
+
+def fake_downloads(ident: str) -> str:
+    """_catalog.downloads as publish records it (JSON text), with made-up sizes and digests."""
+    names = [f"{ident}.csv", f"{ident}-excel.csv", f"{ident}.xlsx", f"{ident}.json", "datapackage.json",
+             f"{ident}-receipt.json"]
+    return json.dumps({"files": {n: {"sha256": hashlib.sha256(n.encode()).hexdigest(), "bytes": 100 + i,
+                                      "media_type": media_type(n)} for i, n in enumerate(names)}})
+
+
+def withdraw(entry: dict) -> dict:
+    """The _catalog row as publish leaves it once a reviewer has withdrawn the dataset."""
+    return {**entry, "database": None, "row_count": None, "content_hash": None, "columns": [], "receipt": None,
+            "downloads": None, "withdrawn": 1, "withdrawn_reason": REASON}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +64,8 @@ def entries() -> dict[str, dict]:
             "row_count": 10 if published else None, "content_hash": "sha256:" + "0" * 64 if published else None,
             "columns": [c.name for c in r.columns if c.published] if published else [],
             "published_at": "2026-11-22T02:00:00+00:00", "record": record_json(r), "receipt": None,
+            "downloads": fake_downloads(r.identifier) if db[r.open_type] == "data" else None,
+            "withdrawn": 0, "withdrawn_reason": None,
         }
     assert {e["record"]["open_type"] for e in out.values()} == set(OPEN_TYPES), "samples cover every open type"
     return out
@@ -185,6 +204,15 @@ def test_datapackage_validates_and_follows_field_dictionary(entries, datapackage
             col = next(c for c in e["record"]["columns"] if c["name"] == f["name"])
             assert f["type"] == export.TABLE_TYPES[col["type"]][0]
             assert f["description"] == col["description"] and f.get("unit") == col.get("unit")
+        # The copy written beside the CSV at publish time (no host known): relative path, size and hash.
+        files = json.loads(e["downloads"])["files"]
+        beside = export.to_datapackage(e, "", files)
+        assert [x.message for x in datapackage_validator.iter_errors(beside)] == []
+        res = beside["resources"][0]
+        csv_info = files[f"{e['identifier']}.csv"]
+        assert (res["path"], res["bytes"], res["hash"]) == (
+            f"{e['identifier']}.csv", csv_info["bytes"], "sha256:" + csv_info["sha256"])
+        assert "homepage" not in beside and "homepage" not in res and res["schema"] == pkg["resources"][0]["schema"]
 
 
 def test_datapackage_profile_rejects_a_bad_field_type(entries, datapackage_validator):
@@ -220,10 +248,58 @@ def test_ckan_package_carries_codes_and_chinese_terms(entries):
     assert (extras["share_type"], extras["share_type_code"]) == ("有条件共享", "conditional")
     assert extras["update_frequency_code"] == "daily"
     assert all(isinstance(x["value"], str) for x in pkg["extras"])
-    assert [r["format"] for r in pkg["resources"]] == ["CSV", "JSON"]
+    assert extras["withdrawn"] == "false" and "withdrawn_reason" not in extras
+    # The queryable table (CKAN's DataStore resource), then every download with its size and hash.
+    table, *files = pkg["resources"]
+    assert table["datastore_active"] and table["id"] == "hotline-12345" and table["url"] == f"{BASE}/data/hotline-12345"
+    assert [r["format"] for r in files] == ["CSV", "CSV", "XLSX", "JSON", "JSON", "JSON"]
+    recorded = json.loads(e["downloads"])["files"]
+    assert {r["url"] for r in files} == {f"{BASE}/downloads/hotline-12345/{n}" for n in recorded}
+    for r in files:
+        info = recorded[r["url"].rsplit("/", 1)[1]]
+        assert (r["size"], r["hash"]) == (info["bytes"], "sha256:" + info["sha256"]) and not r["datastore_active"]
+    assert len({r["id"] for r in pkg["resources"]}) == pkg["num_resources"] == 7
+    # The field dictionary harvest-ckan reads back: published columns, personal ones with their rule.
+    columns = json.loads(extras["columns"])
+    assert [c["name"] for c in columns] == e["columns"]
+    assert all(c["rule"]["op"] != "drop" for c in columns if c.get("personal"))
     on_request = next(x for x in entries.values() if x["open_type"] == "依申请开放")
     (res,) = export.to_ckan_package(on_request, BASE, today=TODAY)["resources"]
     assert res["url"] == f"{BASE}/requests/?dataset={on_request['identifier']}"
+
+
+def test_withdrawn_datasets_stay_listed_marked_and_without_data(entries, dcat_shapes):
+    gone = {"hotline-12345", next(i for i, e in entries.items() if e["open_type"] == "依申请开放")}
+    mixed = {i: withdraw(e) if i in gone else e for i, e in entries.items()}
+    doc = export.to_dcat(mixed, BASE, today=TODAY)
+    g = dcat_graph(doc)
+    assert violations(g, dcat_shapes) == []
+    ns = rdflib.Namespace(f"{BASE}/ns#")
+    for ident in entries:
+        ds = rdflib.URIRef(f"{BASE}/datasets/{ident}/#dataset")
+        assert (ident in gone) == (REASON in str(g.value(ds, DCT.description)))
+        assert g.value(ds, ns.withdrawn).toPython() is (ident in gone)
+        if ident in gone:
+            assert list(g.objects(ds, DCAT.distribution)) == [] and str(g.value(ds, ns.withdrawnReason)) == REASON
+    pod = export.to_datajson(mixed, BASE, today=TODAY)
+    assert [e.message for e in pod_validator("pod-v1.1-non-federal").iter_errors(pod)] == []
+    by_id = {d["identifier"]: d for d in pod["dataset"]}
+    assert set(by_id) == set(entries)  # still listed
+    for ident in gone:
+        assert "distribution" not in by_id[ident] and "已撤回" in by_id[ident]["description"]
+    assert "distribution" in by_id["air-quality"]
+    for ident in gone:
+        pkg = export.to_ckan_package(mixed[ident], BASE, today=TODAY)
+        extras = {x["key"]: x["value"] for x in pkg["extras"]}
+        assert (extras["withdrawn"], extras["withdrawn_reason"]) == ("true", REASON)
+        assert pkg["resources"] == [] and pkg["num_resources"] == 0 and pkg["state"] == "active"
+        assert "distribution" not in export.to_schema_org(mixed[ident], BASE, TODAY)
+        with pytest.raises(ValueError):
+            export.to_datapackage(mixed[ident], BASE)
+    # Marked withdrawn while the row still names its data: nothing of the data is exported either.
+    stale = {**entries["hotline-12345"], "withdrawn": 1, "withdrawn_reason": REASON}
+    assert export.to_ckan_package(stale, BASE, today=TODAY)["resources"] == []
+    assert export.dcat_dataset(stale, BASE, TODAY)["dcat:distribution"] == []
 
 
 # --- HTTP routes over a real (small) published release ----------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "site"))
-from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render  # noqa: E402
+from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render, stash  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 BASE = "http://portal.example"
@@ -85,7 +85,7 @@ def test_dataset_page_open(release, entries):
     assert "## 数据预览" in page and "*******1234" in page
     for name, info in e["downloads"]["files"].items():
         assert f"/downloads/{e['identifier']}/{name}" in page and info["sha256"] in page
-    assert f"curl '{BASE}/data/{e['identifier']}.json" in page and "RemoteCKAN" in page and "requests.get" in page
+    assert f"curl &#x27;{BASE}/data/{e['identifier']}.json" in page and "RemoteCKAN" in page and "requests.get" in page
     assert e["record"]["department"]["name"] in page and "获取日期 2026-11-22" in page    # citation
     assert "## 脱敏记录" in page and "## 变更记录" in page
     assert f"/report/?dataset={e['identifier']}" in page and "/requests/?dataset=" not in page
@@ -153,6 +153,14 @@ def test_every_page_generated(entries):
     assert cat.dept_slug("温州市水利局") == Department("温州市水利局").slug
 
 
+def test_stash_round_trip(entries):
+    page = dataset.dataset_page(None, by_open(entries, "无条件开放"), TODAY, BASE)
+    lifted, blocks = stash.lift(page)
+    assert blocks and "<table" not in lifted and "## 字段说明" in lifted
+    rendered = "\n".join(f"<p>{line}</p>" if line.startswith("ODPRAW") else line for line in lifted.splitlines())
+    assert stash.restore(rendered, blocks).count("<table") == page.count("<table")
+
+
 def test_mkdocs_build_is_local_and_chinese(release, tmp_path):
     """A real MkDocs build: lang zh-CN, and nothing loaded from another host."""
     from mkdocs.commands.build import build
@@ -169,6 +177,9 @@ def test_mkdocs_build_is_local_and_chinese(release, tmp_path):
         assert not external.search(text), page
         if page.name == "index.html":
             assert '<html lang="zh-CN"' in text, page
+        assert "ODPRAW" not in text and "odp-raw" not in text, page   # every lifted block is back
+    dataset_html = (out / "datasets" / "dataset-0000" / "index.html").read_text(encoding="utf-8")
+    assert dataset_html.count("<table") >= 3 and 'id="_2"' not in dataset_html
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "<main" in home and 'role="search"' in home
     assert json.loads((out / "catalog" / "index.json").read_text(encoding="utf-8"))

@@ -55,13 +55,29 @@
     box.hidden = false;
   }
 
+  function line(out, cls, label, value) {
+    var p = document.createElement("p");
+    p.className = cls;
+    p.textContent = label;
+    if (value !== undefined) {
+      var code = document.createElement("code");
+      code.textContent = value;
+      p.appendChild(code);
+    }
+    out.appendChild(p);
+  }
+
   function showResult(form, data) {
     var out = form.parentNode.querySelector(".odp-result");
     out.textContent = "";
-    var h = document.createElement("p");
-    h.className = "odp-success";
-    h.textContent = data.message || "提交成功";
-    out.appendChild(h);
+    line(out, "odp-success", data.message || data.note || "提交成功");
+    if (data.code_sent) line(out, "odp-key", "验证码已发送到您的手机，请在下方输入。");
+    if (data.key) line(out, "odp-key", "您的 API 密钥（只显示这一次）：", data.key);
+    if (data.tracking) line(out, "odp-key", "申请编号：", data.tracking);
+    if (data.account && data.account.id !== undefined) {
+      line(out, "odp-key", "账户编号：", String(data.account.id));
+      document.querySelectorAll("input[name=account_id]").forEach(function (el) { el.value = data.account.id; });
+    }
     var body = data.result !== undefined ? data.result : data;
     var pre = document.createElement("pre");
     pre.textContent = JSON.stringify(body, null, 2);
@@ -79,9 +95,25 @@
       var send = el.getAttribute("data-send");
       if (send === "bearer") { if (value) headers["Authorization"] = "Bearer " + value; }
       else if (send === "path") endpoint = endpoint.replace("{" + el.name + "}", encodeURIComponent(value));
-      else if (value !== "") body[el.name] = value;
+      else if (value !== "") body[el.name] = cast(el.getAttribute("data-cast"), value);
     });
     return { body: body, headers: headers, endpoint: endpoint, missing: missing };
+  }
+
+  function cast(kind, value) {
+    if (kind === "int") return /^-?\d+$/.test(value) ? parseInt(value, 10) : value;
+    if (kind === "list") return value.split(/[、,，;；\s]+/).filter(Boolean);
+    return value;
+  }
+
+  // Double-submit CSRF token: GET /api/portal/csrf sets the cookie and returns the value to echo.
+  var csrfToken = null;
+  function csrf() {
+    if (csrfToken) return Promise.resolve(csrfToken);
+    return fetch("/api/portal/csrf", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (d) { csrfToken = d.csrf_token || ""; return csrfToken; })
+      .catch(function () { return ""; });
   }
 
   function firstInvalid(form) {
@@ -108,11 +140,14 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(req.body);
     }
-    return fetch(url, init).then(function (resp) {
+    var ready = method === "GET" ? Promise.resolve() : csrf().then(function (token) {
+      if (token) init.headers["X-CSRF-Token"] = token;
+    });
+    return ready.then(function () { return fetch(url, init); }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.ok && data.ok !== false) return showResult(form, data);
-        if (resp.status === 404 && !data.errors) return summary(form, MESSAGES.notFound);
-        var errors = data.errors || {}, loose = [];
+        var errors = data.errors || data.fields || {}, loose = [];
+        if (resp.status === 404 && !data.error) return summary(form, MESSAGES.notFound);
         Object.keys(errors).forEach(function (name) {
           if (!showError(form, name, errors[name])) loose.push(errors[name]);
         });

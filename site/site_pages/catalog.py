@@ -79,6 +79,7 @@ def status(entry: dict, today: date) -> str:
     return "overdue" if today > due else "current"
 
 
+OPEN_KINDS = {"无条件开放": "open", "依申请开放": "request", "不予开放": "closed"}  # badge CSS classes
 STATUS_LABELS = {"overdue": "已逾期未更新", "current": "按时更新", "irregular": "不定期更新"}
 
 
@@ -111,3 +112,11 @@ def human_size(n: int | None) -> str:
             return f"{n} {unit}" if unit == "字节" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def short_time(stamp: str | None) -> str | None:
+    """"2026-11-22T02:24:17+00:00" -> "2026-11-22 02:24 UTC" for people to read."""
+    if not stamp:
+        return stamp
+    text = str(stamp).replace("T", " ")[:16]
+    return text + (" UTC" if str(stamp).endswith(("+00:00", "Z")) else "")

@@ -19,7 +19,6 @@ def op_text(op: str) -> str:
     """A receipt's operation ("pseudonymize", "keep+scan") in Chinese."""
     base, _, scan = (op or "keep").partition("+")
     return RULE_NAMES.get(base, base) + ("，并逐格检查" if scan else "")
-OPEN_KINDS = {"无条件开放": "open", "依申请开放": "request", "不予开放": "closed"}
 
 
 def rule_text(col: dict) -> str:
@@ -33,9 +32,11 @@ def rule_text(col: dict) -> str:
 
 
 def header(e: dict, today: date) -> str:
+    """Badges (open type, update status, themes), description and the action buttons."""
     r = e["record"]
     st = cat.status(e, today)
-    badges = [badge(r["open_type"], OPEN_KINDS.get(r["open_type"], "open")),
+    badges = [badge("已撤回", "closed")] if e.get("withdrawn") else []
+    badges += [badge(r["open_type"], cat.OPEN_KINDS.get(r["open_type"], "open")),
               badge(cat.STATUS_LABELS[st], st)] + [badge(t, "theme") for t in r.get("themes", [])]
     actions = []
     if e.get("database") == "data":
@@ -66,7 +67,7 @@ def record_section(e: dict) -> str:
         ("许可", cell(r.get("licence"))), ("空间范围", cell(r.get("spatial"))), ("时间范围", temporal),
         ("联系方式", cell(" ".join(str(v) for v in (contact.get("name"), contact.get("phone"),
                                                   contact.get("email")) if v))),
-        ("发布行数", cell(e.get("row_count"))), ("发布时间", cell(e.get("published_at"))),
+        ("发布行数", cell(e.get("row_count"))), ("发布时间", cell(cat.short_time(e.get("published_at")))),
         ("内容校验值", f"<code>{esc(e.get('content_hash'))}</code>"),
     ]
     return "## 目录信息\n\n" + block(dl(pairs))
@@ -79,6 +80,9 @@ def fields_section(e: dict) -> str:
 
 
 def preview_section(release: Path | None, e: dict) -> str:
+    if e.get("withdrawn"):
+        return "## 数据预览\n\n" + block(
+            f"<p>此数据集已撤回，数据暂停提供。撤回原因：{esc(e.get('withdrawn_reason') or '—')}</p>")
     if e.get("database") == "restricted":
         return "## 数据预览\n\n" + block("<p>此数据为依申请开放，经申请批准后可通过数据接口使用。</p>")
     if e.get("database") != "data" or release is None:
@@ -86,7 +90,7 @@ def preview_section(release: Path | None, e: dict) -> str:
     cols, rows = cat.preview(release, e)
     body = [[cell(v) for v in row] for row in rows]
     return "## 数据预览\n\n" + block(table(cols, body, f"前 {len(rows)} 行数据（已脱敏）",
-                                                   "odp-table odp-table--wide"))
+                                                   "odp-table odp-table--wide", search=False))
 
 
 def downloads_section(e: dict) -> str:
@@ -95,41 +99,26 @@ def downloads_section(e: dict) -> str:
         return ""
     rows = [[link(d["url"], d["label"]), esc(d["format"]), esc(cat.human_size(d["bytes"])),
              f'<code class="odp-hash">{esc(d["sha256"])}</code>'] for d in files]
-    return "## 下载\n\n" + block(table(["文件", "格式", "大小", "SHA-256 校验值"], rows, "下载文件"))
+    return "## 下载\n\n" + block(table(["文件", "格式", "大小", "SHA-256 校验值"], rows, "下载文件", search=False))
+
+
+def code(lang: str, text: str) -> str:
+    return f'<pre><code class="language-{lang}">{esc(text)}</code></pre>'
 
 
 def api_section(e: dict, base_url: str) -> str:
     if e.get("database") != "data":
         return ""
     ident = e["identifier"]
-    return f"""## 接口示例
-
-使用 curl：
-
-```bash
-curl '{base_url}/data/{ident}.json?_size=5&_shape=objects'
-```
-
-使用 Python（requests）：
-
-```python
-import requests
-
-resp = requests.get("{base_url}/data/{ident}.json", params={{"_size": 100, "_shape": "objects"}})
-rows = resp.json()["rows"]
-```
-
-使用 ckanapi：
-
-```python
-from ckanapi import RemoteCKAN
-
-portal = RemoteCKAN("{base_url}")
-package = portal.action.package_show(id="{ident}")
-result = portal.action.datastore_search(resource_id="{ident}", limit=5)
-```
-
-"""
+    curl = f"curl '{base_url}/data/{ident}.json?_size=5&_shape=objects'"
+    requests = (f'import requests\n\nresp = requests.get("{base_url}/data/{ident}.json",\n'
+                f'                    params={{"_size": 100, "_shape": "objects"}})\nrows = resp.json()["rows"]')
+    ckan = (f'from ckanapi import RemoteCKAN\n\nportal = RemoteCKAN("{base_url}")\n'
+            f'package = portal.action.package_show(id="{ident}")\n'
+            f'result = portal.action.datastore_search(resource_id="{ident}", limit=5)')
+    return "## 接口示例\n\n" + block(
+        "<div data-search-exclude>", "<p>使用 curl：</p>", code("bash", curl), "<p>使用 Python（requests）：</p>",
+        code("python", requests), "<p>使用 ckanapi：</p>", code("python", ckan), "</div>")
 
 
 def citation_section(e: dict, today: date) -> str:
@@ -138,7 +127,7 @@ def citation_section(e: dict, today: date) -> str:
     text = citation(e, retrieved=today.isoformat())
     return "## 引用本数据\n\n" + block(
         "<p>使用本数据形成的数据产品须注明数据来源和获取日期：</p>",
-        f'<blockquote class="odp-citation"><p data-retrieved="{today.isoformat()}">{esc(text)}</p></blockquote>')
+        f'<blockquote class="odp-citation" data-search-exclude><p data-retrieved="{today.isoformat()}">{esc(text)}</p></blockquote>')
 
 
 def receipt_section(e: dict) -> str:
@@ -150,7 +139,7 @@ def receipt_section(e: dict) -> str:
              esc(c.get("cells_changed", 0))] for c in rec.get("columns", [])]
     return "## 脱敏记录\n\n" + block(
         f"<p>发布前检查了 {esc(rec.get('rows'))} 行数据。复查结果：{esc(rec.get('residual_scan'))}</p>",
-        table(["字段", "申报的个人信息", "处理", "发现", "改动单元格"], rows, "脱敏记录"))
+        table(["字段", "申报的个人信息", "处理", "发现", "改动单元格"], rows, "脱敏记录", search=False))
 
 
 def status_section(e: dict, today: date) -> str:
@@ -163,12 +152,20 @@ def status_section(e: dict, today: date) -> str:
         f"最近更新：{esc(r['last_updated'])}。{esc(text)}</p>")
 
 
+HISTORY_LABELS = {"changed_at": "变更时间", "changed_on": "变更日期", "published_at": "发布时间", "field": "目录项",
+                  "path": "目录项", "old": "原内容", "old_value": "原内容", "new": "新内容", "new_value": "新内容",
+                  "change": "变更", "kind": "类型", "release": "发布版本"}
+
+
 def history_section(changes: list[dict]) -> str:
+    """_catalog_history rows (whatever columns that table has), newest first, at most 50."""
     if not changes:
         return ""
-    cols = [k for k in changes[0] if k not in ("record", "columns", "receipt")]
+    cols = [k for k in changes[0] if k not in ("id", "record", "columns", "receipt")]
+    cols.sort(key=lambda k: k not in ("changed_at", "changed_on", "published_at"))  # the date first
     rows = [[cell(c.get(k)) for k in cols] for c in changes[:50]]
-    return "## 变更记录\n\n" + block(table(cols, rows, "目录变更记录"))
+    return "## 变更记录\n\n" + block(table([HISTORY_LABELS.get(k, k) for k in cols], rows, "目录变更记录",
+                                                search=False))
 
 
 def schema_org(e: dict, base_url: str) -> dict:

@@ -14,9 +14,13 @@ def cell(v) -> str:
     return "—" if v is None or v == "" else esc(v)
 
 
-def table(headers: list[str], rows: list[list[str]], caption: str | None = None, cls: str = "odp-table") -> str:
-    """An HTML table; row values are already-escaped HTML. Header cells get scope="col"."""
-    out = [f'<div class="odp-scroll" tabindex="0" role="region" aria-label="{esc(caption or "表格")}">',
+def table(headers: list[str], rows: list[list[str]], caption: str | None = None, cls: str = "odp-table",
+          search: bool = True) -> str:
+    """An HTML table; row values are already-escaped HTML. Header cells get scope="col".
+
+    search=False keeps it out of Material's search index (bulky tables make the build slow)."""
+    skip = " data-search-exclude" if not search else ""
+    out = [f'<div class="odp-scroll" tabindex="0" role="region" aria-label="{esc(caption or "表格")}"{skip}>',
            f'<table class="{cls}">']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
@@ -42,16 +46,13 @@ def link(href: str, text: str, cls: str | None = None) -> str:
     return f'<a href="{esc(href)}"{c}>{esc(text)}</a>'
 
 
+RAW_START, RAW_END = "<!--odp-raw-->", "<!--/odp-raw-->"
+
+
 def block(*parts: str) -> str:
-    """Join HTML parts into one raw-HTML block for Markdown (no blank lines inside, one after)."""
-    return "\n".join(p for p in parts if p).replace("\n\n", "\n") + "\n\n"
+    """Join HTML parts into one raw-HTML block for Markdown (no blank lines inside, one after).
 
-
-def front_matter(hide: tuple[str, ...] = (), title: str | None = None) -> str:
-    """MkDocs page meta: Material's `hide` (navigation, toc) and an optional title."""
-    lines = ["---"]
-    if title:
-        lines.append(f"title: {title}")
-    if hide:
-        lines += ["hide:"] + [f"  - {h}" for h in hide]
-    return "\n".join(lines + ["---", "", ""])
+    The markers let site/hooks.py lift the block out before Markdown runs and put it back after:
+    Python-Markdown's raw-HTML pass is the slowest step of a large build."""
+    body = "\n".join(p for p in parts if p).replace("\n\n", "\n")
+    return f"{RAW_START}\n{body}\n{RAW_END}\n\n"

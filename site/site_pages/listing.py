@@ -10,7 +10,6 @@ from . import catalog as cat
 from .html import badge, block, esc, link
 
 SORTS = {"updated": "最近更新", "title": "名称", "rows": "数据量", "published": "最新发布"}
-OPEN_KINDS = {"无条件开放": "open", "依申请开放": "request", "不予开放": "closed"}
 
 
 def index_entry(e: dict, today: date) -> dict:
@@ -60,7 +59,7 @@ def card(e: dict, today: date) -> str:
             f'更新于 {esc(r["last_updated"])} · {esc("/".join(cat.formats(e)) or "仅目录")}')
     return (f'<li class="odp-card" data-id="{esc(e["identifier"])}"><h2 class="odp-card__title">'
             f'{link("../datasets/" + e["identifier"] + "/", e["title"])}</h2>'
-            f'<p>{badge(r["open_type"], OPEN_KINDS.get(r["open_type"], "open"))} '
+            f'<p>{badge(r["open_type"], cat.OPEN_KINDS.get(r["open_type"], "open"))} '
             f'{badge(cat.STATUS_LABELS[st], st)}</p><p>{esc(r["description"])}</p>'
             f'<p class="odp-muted">{meta}</p></li>')
 
@@ -69,7 +68,8 @@ def catalog_page(catalog: dict, today: date) -> str:
     entries = sorted(catalog.values(), key=lambda e: (str(e["record"]["last_updated"]), e["identifier"]),
                      reverse=True)
     cards = "\n".join(card(e, today) for e in entries)
-    return ("---\nhide:\n  - toc\n---\n\n# 数据目录\n\n"
+    # The cards repeat every dataset page: keep them out of the search index (one hit per dataset).
+    return ("---\nhide:\n  - toc\nsearch:\n  exclude: true\n---\n\n# 数据目录\n\n"
             + block(filters(catalog),
                     f'<p id="odp-count" class="odp-count" role="status" aria-live="polite">共 {len(entries)} 个数据集</p>',
                     f'<ul id="odp-list" class="odp-cards" data-index="index.json">\n{cards}\n</ul>'))

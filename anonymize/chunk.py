@@ -1,0 +1,87 @@
+"""Desensitize one batch of rows, column by column: the unit of work of a worker process (or done inline).
+
+Everything here is picklable and stateless between batches except a per-process scanner memo, so the
+same function runs in the main process for small tables and in forked workers for large ones.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import operators
+from .scan import Profile, Scanner, scan_cell
+
+
+@dataclass(frozen=True)
+class ColumnJob:
+    """What to do with one output column: scan it, apply a rule, or check values given by the caller."""
+    kind: str                          # "scan" | "rule" | "given" (already pseudonymized in the main process)
+    profile: Profile | None = None     # scan: cells that fit skip the detector
+    allowed: frozenset = frozenset()   # entities kept here (organisational assertion)
+    exempt: frozenset = frozenset()    # entities the residual scan ignores here
+    rule: tuple = ()                   # rule: (op, params, declared kind)
+    declared: str = "DECLARED"         # rule: the entity counted as found for each non-empty cell
+
+
+@dataclass
+class ChunkResult:
+    rows: list
+    found: list
+    kept: list
+    changed: list
+    skipped: list
+    failure: tuple | None = None       # (row offset in the batch, column position, entity)
+
+
+@dataclass
+class _Funcs:
+    cache: dict = field(default_factory=dict)
+
+    def get(self, rule: tuple):
+        key = (rule[0], tuple(sorted(rule[1].items())), rule[2])
+        if key not in self.cache:
+            self.cache[key] = operators.make(rule[0], rule[1], None, rule[2])
+        return self.cache[key]
+
+
+_SCANNER = Scanner()
+_FUNCS = _Funcs()
+
+
+def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkResult:
+    """Desensitize `rows` (kept columns only, in job order); stops at the first residual finding."""
+    scanner = scanner or _SCANNER
+    n = len(jobs)
+    res = ChunkResult([], [Counter() for _ in range(n)], [Counter() for _ in range(n)], [0] * n, [0] * n)
+    funcs = [_FUNCS.get(j.rule) if j.kind == "rule" else None for j in jobs]
+    for r, row in enumerate(rows):
+        out = []
+        for c, (job, value) in enumerate(zip(jobs, row)):
+            if job.kind == "scan":
+                if job.profile.fits(value):
+                    res.skipped[c] += 1
+                else:
+                    cell = scan_cell(scanner, value, job.allowed)
+                    if cell.found or cell.kept:
+                        res.found[c].update(cell.found)
+                        res.kept[c].update(cell.kept)
+                        res.changed[c] += bool(cell.found)
+                    if cell.residual is not None:
+                        res.failure = (r, c, cell.residual)
+                        return res
+                    value = cell.value
+            else:
+                if job.kind == "rule":
+                    new = funcs[c](value)
+                    if value:
+                        res.found[c][job.declared] += 1
+                        res.changed[c] += new != value
+                    value = new
+                if value:
+                    rest = [f.entity for f in scanner.personal(value) if f.entity not in job.exempt]
+                    if rest:
+                        res.failure = (r, c, rest[0])
+                        return res
+            out.append(value)
+        res.rows.append(out)
+    return res

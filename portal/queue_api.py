@@ -1,0 +1,191 @@
+"""The reply queue's HTTP routes under /api/portal/requests and /api/portal/messages, and their OpenAPI part."""
+from __future__ import annotations
+
+from .access import Refused, Services, services
+from .portal_api import _body, _error, _json, csrf_ok
+from .quota import REGISTER_PAGE
+from .queue import OUTCOMES, STATE_NAMES, TRANSITIONS, TYPES, QueueError
+from .queue_store import QueueStore, Who, open_queue
+
+STAFF_ACTIONS = sorted(a for a, t in TRANSITIONS.items() if t[2] == "staff") + ["supply"]
+URGENCIES = ("on_track", "due_soon", "overdue", "seriously_overdue", "supplement_expired")
+
+
+def _context(datasette):
+    from .plugin import state_for
+    st = state_for(datasette)
+    svc = services(st.cfg)
+    return st, svc, open_queue(st.cfg, svc.crypto)
+
+
+def _who(request, svc: Services, qs: QueueStore, required: bool = True) -> Who | None:
+    from .access import identify
+    actor = request.scope.get("portal.actor") or identify(svc, request.scope.get("headers", []))
+    if not actor.registered:
+        if required:
+            raise Refused(401, "请在请求头携带API密钥 (Authorization: Bearer <key>)", {"register": REGISTER_PAGE})
+        return None
+    return qs.who(actor.account_id)
+
+
+def route(methods: tuple[str, ...]):
+    """Method and CSRF checks; QueueError and Refused become JSON errors."""
+    def wrap(fn):
+        async def view(request, datasette):
+            if request.method not in methods:
+                return _error(405, "方法不允许 (method not allowed)", allow=", ".join(methods))
+            if request.method == "POST" and not csrf_ok(request):
+                return _error(403, "CSRF 校验失败：请先获取 /api/portal/csrf 并在 X-CSRF-Token 头中回传 (CSRF check failed)")
+            try:
+                return await fn(request, *_context(datasette))
+            except QueueError as e:
+                return _error(e.status, str(e), **({"fields": e.fields} if e.fields else {}))
+            except Refused as e:
+                return _error(e.status, e.message, **e.extra)
+        return view
+    return wrap
+
+
+@route(("GET", "POST"))
+async def collection(request, st, svc, qs: QueueStore):
+    """GET: the caller's requests (staff: their department's queue). POST: file a request (registered users)."""
+    who = _who(request, svc, qs)
+    if request.method == "POST":
+        view = qs.file(who, await _body(request), st.catalog())
+        return _json({"ok": True, "request": view, "tracking": view["tracking"],
+                      "status_url": f"/api/portal/requests/{view['tracking']}"}, 201)
+    state, urgency = request.args.get("state"), request.args.get("urgency")
+    if state is not None and state not in STATE_NAMES or urgency is not None and urgency not in URGENCIES:
+        raise QueueError("筛选条件无效 (bad filter)", 400, {"state": "/".join(STATE_NAMES), "urgency": "/".join(URGENCIES)})
+    return _json({"ok": True, "requests": qs.list(who, state, urgency)})
+
+
+@route(("GET",))
+async def item(request, st, svc, qs: QueueStore):
+    """A request's status by tracking number: the full record for its applicant and department, else the bare status."""
+    return _json({"ok": True, "request": qs.view(request.url_vars["tracking"], _who(request, svc, qs, False))})
+
+
+@route(("POST",))
+async def action(request, st, svc, qs: QueueStore):
+    """A staff action (or the applicant's supplement) on a request."""
+    who = _who(request, svc, qs)
+    data = await _body(request)
+    view = qs.act(request.url_vars["tracking"], request.url_vars["action"], data, who, st.catalog())
+    return _json({"ok": True, "request": view})
+
+
+@route(("GET",))
+async def stats(request, st, svc, qs: QueueStore):
+    """Statistics per department and overall (W art. 25, Y art. 46): received, answered, on time, median days."""
+    year = request.args.get("year")
+    if year is not None and not (year.isascii() and year.isdigit() and len(year) == 4):
+        raise QueueError("年份无效 (year: YYYY)", 400, {"year": "YYYY"})
+    return _json({"ok": True, **qs.statistics(int(year) if year else None)})
+
+
+@route(("GET",))
+async def messages(request, st, svc, qs: QueueStore):
+    """The caller's in-portal messages, newest first."""
+    return _json({"ok": True, "messages": qs.messages(_who(request, svc, qs).account_id)})
+
+
+TRACKING_RE = r"(?P<tracking>YS-[0-9]{4}-[0-9]{6})"
+ROUTES = [
+    (r"^/api/portal/requests$", collection),
+    (r"^/api/portal/requests/stats$", stats),
+    (rf"^/api/portal/requests/{TRACKING_RE}$", item),
+    (rf"^/api/portal/requests/{TRACKING_RE}/(?P<action>{'|'.join(STAFF_ACTIONS)})$", action),
+    (r"^/api/portal/messages$", messages),
+]
+
+
+# ---- OpenAPI: merged into portal_api.document() ----
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _schemas() -> dict:
+    s, i, loose = {"type": "string"}, {"type": "integer"}, {"type": "object", "additionalProperties": True}
+    nullable = {"type": "string", "nullable": True}
+    view = {"type": "object", "additionalProperties": True,
+            "required": ["tracking", "type", "state", "department", "due", "urgency"],
+            "properties": {"tracking": {"type": "string", "pattern": "^YS-[0-9]{4}-[0-9]{6}$"},
+                           "type": {"type": "string", "enum": list(TYPES)}, "type_name": s,
+                           "state": {"type": "string", "enum": list(STATE_NAMES)}, "state_name": s,
+                           "department": s, "dataset": nullable, "due": nullable, "provisional": {"type": "boolean"},
+                           "warning": nullable, "clock_stopped": nullable, "supplement_due": nullable,
+                           "urgency": {"type": "string", "nullable": True, "enum": [*URGENCIES, None]},
+                           "how_computed": {"type": "array", "items": s}, "day_by_day": {"type": "array", "items": loose}, "events": {"type": "array", "items": loose},
+                           "request": loose, "period": loose, "law": s, "submitted_on": s, "extension_days": i}}
+    summary = {"type": "object", "additionalProperties": True, "properties": {
+        "received": i, "answered": i, "on_time_percent": {"type": "number", "nullable": True},
+        "median_days": {"type": "number", "nullable": True}, "outcomes": {"type": "object",
+                                                                          "additionalProperties": i}}}
+    return {
+        "RequestView": view,
+        "RequestFiled": {"type": "object", "required": ["ok", "request", "tracking"], "additionalProperties": True,
+                         "properties": {"ok": {"type": "boolean"}, "request": _ref("RequestView"), "tracking": s,
+                                        "status_url": s}},
+        "RequestOne": {"type": "object", "required": ["ok", "request"], "additionalProperties": True,
+                       "properties": {"ok": {"type": "boolean"}, "request": _ref("RequestView")}},
+        "RequestList": {"type": "object", "required": ["ok", "requests"], "additionalProperties": True,
+                        "properties": {"ok": {"type": "boolean"},
+                                       "requests": {"type": "array", "items": _ref("RequestView")}}},
+        "NewRequest": {"type": "object", "required": ["purpose", "scenario", "items", "use_until"],
+                       "additionalProperties": True, "properties": {
+                           "type": {"type": "string", "enum": list(TYPES), "default": "open_request"},
+                           "dataset": {"type": "string", "description": "目录中的数据集标识"},
+                           "description": {"type": "string", "description": "目录外数据的描述；校核申请中为问题描述"},
+                           "department": {"type": "string", "description": "未指定数据集时：答复部门名称"},
+                           "purpose": {"type": "string", "description": "用途"},
+                           "scenario": {"type": "string", "description": "使用场景"},
+                           "items": {"type": "array", "items": s, "description": "所需数据项（字段名）"},
+                           "use_until": {"type": "string", "format": "date", "description": "使用期限最后一天"},
+                           "email": {"type": "string", "description": "接收通知的电子邮箱（可选）"}}},
+        "RequestAction": {"type": "object", "additionalProperties": True, "properties": {
+            "reason": s, "missing": {"type": "string", "description": "须补正的内容（一次性告知）"},
+            "note": s, "outcome": {"type": "string", "enum": list(OUTCOMES)},
+            "legal_basis": {"type": "string", "description": "不予开放（含部分）时必填"},
+            "department": {"type": "string", "description": "非本部门数据：写明应向哪个部门申请"},
+            "link": {"type": "string", "description": "已主动开放：数据地址"},
+            "columns": {"type": "array", "items": s, "description": "部分同意：授权字段"},
+            "ends_on": {"type": "string", "format": "date", "description": "授权截止日（含）"},
+            "days": {"type": "integer", "minimum": 1, "description": "延期天数（仅一次）"},
+            "approved_by": {"type": "string", "description": "批准延期的负责人"}}},
+        "Statistics": {"type": "object", "required": ["ok", "overall", "departments"], "additionalProperties": True,
+                       "properties": {"ok": {"type": "boolean"}, "year": {"type": "integer", "nullable": True},
+                                      "overall": summary, "departments": {"type": "object",
+                                                                          "additionalProperties": summary}}},
+        "MessageList": {"type": "object", "required": ["ok", "messages"], "additionalProperties": True,
+                        "properties": {"ok": {"type": "boolean"}, "messages": {"type": "array", "items": loose}}},
+    }
+
+
+def add_to_openapi(doc: dict, op) -> dict:
+    """Add the queue's paths and schemas to the portal's OpenAPI document; `op` is portal_api._op."""
+    tracking = {"name": "tracking", "in": "path", "required": True, "description": "申请编号",
+                "schema": {"type": "string", "pattern": "^YS-[0-9]{4}-[0-9]{6}$"}}
+    act = {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": STAFF_ACTIONS},
+           "description": "accept/reject/supplement/start/pause/resume/extend/decide/fulfil/close（部门工作人员）；"
+                          "supply（申请人补正）"}
+    query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string", "enum": list(e)}}
+             for n, e in (("state", STATE_NAMES), ("urgency", URGENCIES))]
+    year = [{"name": "year", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}]
+    doc["paths"].update({
+        "/api/portal/requests": {
+            "get": op("本人的申请；部门工作人员：本部门待办", (200, "RequestList"), (400, 404), auth=True, params=query),
+            "post": op("提交申请（依申请开放 / 校核 / 共享），返回申请编号", (201, "RequestFiled"), (404, 409),
+                       "NewRequest", auth=True)},
+        "/api/portal/requests/stats": {"get": op("答复统计：按部门和总体（收到、答复、按时率、天数中位数、结果）",
+                                                 (200, "Statistics"), (400,), params=year)},
+        "/api/portal/requests/{tracking}": {"get": op("按申请编号查询办理状态（申请人与答复部门可见详情）",
+                                                      (200, "RequestOne"), (404,), params=[tracking])},
+        "/api/portal/requests/{tracking}/{action}": {"post": op(
+            "办理：受理、不予受理、补正、暂停、延期、答复（拒绝须说明理由和法律依据）、提供、办结",
+            (200, "RequestOne"), (404, 409), "RequestAction", auth=True, params=[tracking, act])},
+        "/api/portal/messages": {"get": op("站内消息", (200, "MessageList"), (404,), auth=True)},
+    })
+    doc["components"]["schemas"].update(_schemas())
+    return doc
