@@ -148,7 +148,7 @@ def name_invalid(s: str, trusted: bool = False) -> bool:
 
 def is_word(two: str) -> bool:
     """Two characters that jieba's dictionary knows as a word of some frequency (过程, 安全)."""
-    return len(two) == 2 and _freq(two) >= 50
+    return len(two) == 2 and (_freq_table().get(two, 0) or 0) >= 50
 
 
 def tagged_spans(text: str) -> list:
@@ -195,7 +195,13 @@ def _tags() -> dict:
 
 
 def _freq(w: str) -> int:
+    return _freq_table().get(w, 0) or 0
+
+
+@functools.lru_cache(maxsize=1)
+def _freq_table() -> dict:
+    """jieba's word frequencies, looked up once (is_word runs several times per candidate name)."""
     import jieba
 
     _tags()
-    return jieba.dt.FREQ.get(w, 0) or 0
+    return jieba.dt.FREQ

@@ -60,11 +60,12 @@ def _coerce(value: str, ctype: str, where: str):
     return v
 
 
-def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes) -> dict:
+def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
     src = folder / record.source.file
     table = open_table(src, record.source.encoding, record.source.sheet)
-    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier)
+    # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
+    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
     cols = [record.column(h) for h in header]
     db[record.table].create({c.name: SQL_TYPES[c.type] for c in cols})
     search_cols = [c.name for c in cols if c.search]
@@ -182,7 +183,7 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
             continue
         dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
         with dbs[dbname].conn:
-            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key)
+            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir)
         info["database"] = dbname
         published[r.identifier] = info
         (staging / "receipts" / f"{r.identifier}.json").write_text(

@@ -129,7 +129,7 @@ def _raw_identity(files: dict[str, bytes]) -> tuple[str | None, str | None]:
 
 # ---- the pipeline, without publishing ---------------------------------------------------------------
 
-def check(folder: Path, key: bytes):
+def check(folder: Path, key: bytes, state_dir: Path | None = None):
     """Validation, desensitization, residual scan and preview of a snapshot: (record or None, result)."""
     from anonymize.operators import PolicyError
     from anonymize.policy import ResidualError
@@ -147,7 +147,7 @@ def check(folder: Path, key: bytes):
         result["note"] = "不予开放：仅列入目录，不发布数据 (catalogue entry only: no data is published)"
         return record, result
     try:
-        _scan(folder, record, key, result)
+        _scan(folder, record, key, result, state_dir)
         result["residual_scan"] = "passed"
     except ResidualError as e:
         result["residual_scan"] = "failed"
@@ -157,13 +157,13 @@ def check(folder: Path, key: bytes):
     return record, result
 
 
-def _scan(folder: Path, record, key: bytes, result: dict) -> None:
+def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None = None) -> None:
     """Run every row through the publication rules; keep the report, a preview and the output hash."""
     from anonymize.policy import desensitize
     from anonymize.read import open_table
     from .publish import _coerce  # the exact type rules of publication
     table = open_table(folder / record.source.file, record.source.encoding, record.source.sheet)
-    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier)
+    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
     cols = [record.column(h) for h in header]
     digest, preview = hashlib.sha256(), []
     try:
@@ -235,7 +235,7 @@ class Workflow:
             folder.mkdir()
             for name, data in files.items():
                 _write_private(folder / name, data)
-            record, result = check(folder, self.cfg.secret("pseudonym"))
+            record, result = check(folder, self.cfg.secret("pseudonym"), self.cfg.state_dir)
             if record is not None:
                 ident, dept = record.identifier, record.department.name
             self._may_submit(who, ident, dept)

@@ -27,7 +27,7 @@ from portal.publish import record_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://data.example.gov.cn"
-DCAT_AP = ROOT.parent / "shared" / "dcat-ap"
+DCAT_AP = ROOT / "tests" / "data" / "dcat-ap"  # the official DCAT-AP 3.0.1 shapes, copied from shared/dcat-ap
 SCHEMAS = Path(__file__).parent / "data" / "schemas"
 EU_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
