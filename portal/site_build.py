@@ -1,6 +1,7 @@
 """Build the static site with MkDocs from the served release, and swap it in atomically."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,16 @@ MKDOCS_YML = Path(__file__).resolve().parent.parent / "mkdocs.yml"
 
 class SiteError(Exception):
     """The site could not be built (nothing published yet, or MkDocs failed)."""
+
+
+def request_statistics(cfg: Config) -> dict | None:
+    """The reply queue's statistics for the site (counts per department, no personal data);
+    None when the portal has no state database yet (the pages then say 暂无申请)."""
+    if not (Path(cfg.state_dir) / "portal.db").exists():
+        return None  # never create the state database just to report that it is empty
+    from .access import services
+    from .queue_store import open_queue
+    return open_queue(cfg, services(cfg).crypto).statistics()
 
 
 def build_site(cfg: Config) -> Path:
@@ -28,6 +39,8 @@ def build_site(cfg: Config) -> Path:
     try:
         conf = load_config(str(MKDOCS_YML), site_dir=str(tmp.resolve()))
         conf.extra["portal_release"] = str(release)
+        conf.extra["portal_quotas"] = dataclasses.asdict(cfg.quotas)  # the published limits per tier
+        conf.extra["portal_requests"] = request_statistics(cfg)
         build(conf)
     except MkDocsException as e:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,7 +20,7 @@ def on_config(config):
     catalog = render.load_catalog(release) if release else {}
     history = render.load_history(release) if release else {}
     _pages = render.pages(catalog, release, base_url=config.site_url or render.DEFAULT_BASE_URL,
-                          history=history)
+                          history=history, requests=config.extra.get("portal_requests"))
     return config
 
 
@@ -34,6 +34,8 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
+    if "<!-- portal:quotas -->" in markdown:  # the developer page shows the configured limits
+        markdown = markdown.replace("<!-- portal:quotas -->", render.quotas_table(config.extra.get("portal_quotas")))
     if page.file.src_uri not in _pages:
         return markdown
     markdown, _lifted[page.file.src_uri] = stash.lift(markdown)

@@ -66,3 +66,12 @@ def test_unknown_page_is_404_and_traversal_is_refused(server):
     assert httpx.get(server.url + "/no-such-page/").status_code == 404
     r = httpx.get(server.url + "/..%2f..%2fportal.toml")
     assert r.status_code == 404
+
+
+def test_developer_page_shows_the_configured_limits(server):
+    """The tiers' limits come from the configuration (H art. 23: published limits)."""
+    from conftest import SHARED_SERVER_QUOTAS
+    r = httpx.get(server.url + "/developers/")
+    assert r.status_code == 200
+    assert f"<td>{SHARED_SERVER_QUOTAS['anonymous_per_minute']:,}</td>" in r.text
+    assert "<td>300</td>" in r.text  # the registered individual's default per-minute limit

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "site"))
-from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render, stash  # noqa: E402
+from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render, request_stats, stash  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 BASE = "http://portal.example"
@@ -21,6 +21,11 @@ BASE = "http://portal.example"
 @pytest.fixture(scope="module")
 def entries():
     return fake.catalog(12, TODAY)
+
+
+@pytest.fixture(scope="module")
+def requests(entries):
+    return fake.request_statistics(entries, TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +121,7 @@ def test_catalogue_page_and_index(entries):
 def test_statistics_charts_are_accessible(entries):
     page = render.pages(entries, None, TODAY, BASE)["statistics/index.md"]
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", page, re.S)
-    assert len(svgs) == 4
+    assert len(svgs) == 4 and "暂无申请" in page     # no reply queue: no request charts, and says so
     for svg in svgs:
         assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     per_dept = {}
@@ -185,3 +190,103 @@ def test_mkdocs_build_is_local_and_chinese(release, tmp_path):
     assert json.loads((out / "catalog" / "index.json").read_text(encoding="utf-8"))
     index = json.loads((out / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert index["config"]["lang"] == ["zh"] and "\u200b" in json.dumps(index["docs"], ensure_ascii=False)
+
+
+def svg_ids(page: str) -> list[str]:
+    return re.findall(r'<svg [^>]*id="([^"]+)"', page)
+
+
+def test_statistics_page_shows_request_statistics(entries, requests):
+    page = render.pages(entries, None, TODAY, BASE, requests=requests)["statistics/index.md"]
+    ids = svg_ids(page)
+    assert len(ids) == len(set(ids)) == 8 and "暂无申请" not in page
+    for svg in re.findall(r"<svg[^>]*>.*?</svg>", page, re.S):
+        assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    overall = requests["overall"]
+    row = re.search(r"<tr><td>合计</td>(.*?)</tr>", page).group(1)
+    assert f"<td>{overall['received']}</td><td>{overall['answered']}</td>" in row
+    assert f"<td>{request_stats._num(overall['on_time_percent'], '%')}</td>" in row
+    for dept, s in requests["departments"].items():
+        assert f"<td>{dept}</td><td>{s['received']} 件</td>" in page       # the received chart's data table
+        if s["median_days"] is not None:
+            assert f"<td>{dept}</td><td>{request_stats._num(s['median_days'])} 天</td>" in page
+    for outcome, n in overall["outcomes"].items():                          # the outcome chart, in Chinese
+        assert f"<td>{request_stats.OUTCOME_LABELS[outcome]}</td><td>{n} 件</td>" in page
+
+
+def test_request_charts_skip_missing_figures_and_scale_percentages():
+    stats = {"year": 2026, "overall": {"received": 3, "answered": 1, "on_time_percent": 50.0, "median_days": 4.0,
+                                       "outcomes": {"granted": 1}},
+             "departments": {"甲局": {"received": 1, "answered": 1, "on_time_percent": 50.0, "median_days": 4.0,
+                                      "outcomes": {"granted": 1}},
+                             "乙局": {"received": 2, "answered": 0, "on_time_percent": None, "median_days": None,
+                                      "outcomes": {}}}}
+    page = request_stats.statistics_section(stats)
+    assert "2026 年收到的申请" in page and "<td>乙局</td><td>2</td><td>0</td><td>—</td><td>—</td>" in page
+    ontime = re.search(r'<svg [^>]*id="chart-req-ontime".*?</svg>', page, re.S).group(0)
+    assert "乙局" not in ontime                                            # nothing answered: no bar, not 0 %
+    width = int(re.search(r'<rect [^>]*width="(\d+)"', ontime).group(1))
+    assert width == round((charts.WIDTH - charts.LABEL_W - 60) / 2)          # 50 % is half the full bar
+    assert "<td>4 天</td>" in page and "4.0" not in page
+
+
+def test_no_reply_queue_says_none_yet(entries):
+    assert "暂无申请" in request_stats.statistics_section(None)
+    assert "暂无申请" in request_stats.statistics_section({"year": None, "overall": {"received": 0}, "departments": {}})
+    quiet = sorted({e["department"] for e in entries.values()})[-1]      # fake.request_statistics leaves it out
+    pages = render.pages(entries, None, TODAY, BASE, requests=fake.request_statistics(entries, TODAY))
+    assert "## 申请办理情况" in pages[f"departments/{cat.dept_slug(quiet)}/index.md"]
+    assert "暂无申请" in pages[f"departments/{cat.dept_slug(quiet)}/index.md"]
+
+
+def test_department_pages_show_their_requests(entries, requests):
+    pages = render.pages(entries, None, TODAY, BASE, requests=requests)
+    for dept, s in requests["departments"].items():
+        page = pages[f"departments/{cat.dept_slug(dept)}/index.md"]
+        assert f"<td>收到申请</td><td>{s['received']}</td>" in page
+        assert f"<td>已答复</td><td>{s['answered']}</td>" in page
+        assert f"<td>答复天数中位数</td><td>{request_stats._num(s['median_days'], ' 天')}</td>" in page
+        assert ("chart-dept-outcomes" in page) == bool(s["outcomes"])
+        for outcome, n in s["outcomes"].items():
+            assert f"<td>{request_stats.OUTCOME_LABELS[outcome]}</td><td>{n} 件</td>" in page
+        for other in set(requests["departments"]) - {dept}:                 # only its own figures
+            assert f"{other}申请办理结果" not in page
+
+
+def test_receipt_shows_k_anonymity_profile_and_organisational_assertion(entries):
+    e = json.loads(json.dumps(by_open(entries, "无条件开放")))
+    cols = e["receipt"]["columns"]
+    cols[0].update(profile="clean, 3 safe values, safe shapes", organisational_assertion=[],
+                   cells_skipped_by_profile=2)
+    cols[1].update(profile="identifier (PERSON)", organisational_assertion=[])
+    cols[3].update(profile="free_text", organisational_assertion=["姓名"], kept_as_organisational={"PERSON": 2})
+    e["receipt"]["k_anonymity"] = {"k": 5, "quasi_identifiers": ["区县", "数量"], "classes": 17,
+                                   "classes_below_k": 4, "rows_generalized": 9, "rows_suppressed": 2,
+                                   "status": "k=5"}
+    page = dataset.dataset_page(None, e, TODAY, BASE)
+    receipt = page[page.index("## 脱敏记录"):]
+    assert "### k-匿名" in receipt
+    for term, value in (("k 值", 5), ("准标识符", "区县、数量"), ("等价类", 17), ("不足 k 的等价类", 4),
+                        ("泛化行数", 9), ("隐去行数", 2)):
+        assert f"<dt>{term}</dt><dd>{value}</dd>" in receipt
+    assert "已核验的 3 个类别值免检" in receipt and "（免检 2 格）" in receipt
+    assert "整列为姓名，逐格检查" in receipt and "自由文本，逐格检查" in receipt
+    assert "<td>姓名（按单位信息保留：姓名 2 处）</td>" in receipt and "姓名 3 处" in receipt   # entities in Chinese
+    assert "PERSON" not in receipt
+
+
+def test_receipt_without_new_fields_still_renders(entries):
+    page = dataset.dataset_page(None, by_open(entries, "无条件开放"), TODAY, BASE)   # an older receipt
+    assert "## 脱敏记录" in page and "k-匿名" not in page and "<th scope=\"col\">列画像</th>" in page
+
+
+def test_build_reads_request_statistics_without_creating_state(tmp_path):
+    from portal.config import Config
+    from portal.site_build import request_statistics
+    from portal.store import Store
+    cfg = Config(state_dir=tmp_path / "state")
+    assert request_statistics(cfg) is None and not (tmp_path / "state").exists()
+    Store(tmp_path / "state" / "portal.db").conn.close()
+    stats = request_statistics(cfg)
+    assert stats["overall"]["received"] == 0 and stats["departments"] == {}
+    assert "暂无申请" in request_stats.statistics_section(stats)

@@ -7,9 +7,12 @@ BAR_H, GAP, LABEL_W, WIDTH = 22, 10, 220, 640
 COLOURS = ("#1f4e9c", "#a3320b", "#2b6b2f")  # dark enough for 4.5:1 against white text and background
 
 
-def bar_chart(chart_id: str, title: str, desc: str, data: list[tuple[str, int]], unit: str = "个") -> str:
-    """A horizontal bar chart of (label, value), followed by the same data as a table."""
-    top = max((v for _, v in data), default=0) or 1
+def bar_chart(chart_id: str, title: str, desc: str, data: list[tuple[str, int]], unit: str = "个",
+              top: float | None = None) -> str:
+    """A horizontal bar chart of (label, value), followed by the same data as a table.
+
+    top: the value of a full-width bar (100 for percentages); the largest value when not given."""
+    top = top or max((v for _, v in data), default=0) or 1
     plot_w = WIDTH - LABEL_W - 60
     height = len(data) * (BAR_H + GAP) + GAP
     bars = []

@@ -5,6 +5,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from metadata.schema import PERSONAL_KINDS
 from portal.provenance import citation
 
 from . import catalog as cat
@@ -130,16 +131,63 @@ def citation_section(e: dict, today: date) -> str:
         f'<blockquote class="odp-citation" data-search-exclude><p data-retrieved="{today.isoformat()}">{esc(text)}</p></blockquote>')
 
 
+ENTITY_NAMES = {v: k for k, v in PERSONAL_KINDS.items()} | {"CN_FLOAT_ID": "身份证号"}
+PROFILE_KINDS = {"free_text": "自由文本，逐格检查", "rule": "按申报规则处理", "clean": "抽样未见个人信息，逐格检查"}
+
+
+def counts_text(counts: dict | None) -> str:
+    """{"PERSON": 3} -> "姓名 3 处" (detector entities in Chinese)."""
+    return "，".join(f"{ENTITY_NAMES.get(k, k)} {v} 处" for k, v in (counts or {}).items())
+
+
+def profile_text(c: dict) -> str:
+    """A receipt column's profile (anonymize.scan.Profile.describe) in Chinese, with the cells it let skip."""
+    p = c.get("profile") or ""
+    kind, _, rest = p.partition(",")
+    if kind.startswith("identifier"):
+        entity = kind[kind.find("(") + 1:kind.rfind(")")] if "(" in kind else ""
+        text = f"整列为{ENTITY_NAMES.get(entity, entity or '个人信息')}，逐格检查"
+    elif kind in PROFILE_KINDS:
+        text = PROFILE_KINDS[kind]
+        if "safe values" in rest:
+            text += f"；已核验的 {rest.split('safe values')[0].strip()} 个类别值免检"
+        if "safe shapes" in rest:
+            text += "；日期、数字和已核验的代码格式免检"
+    else:
+        return cell(p)
+    skipped = c.get("cells_skipped_by_profile")
+    return esc(text + (f"（免检 {skipped} 格）" if skipped else ""))
+
+
+def organisational_text(c: dict) -> str:
+    """The organisational assertion: kinds the department declared are an organisation's, and what was kept."""
+    kinds = c.get("organisational_assertion") or []
+    if not kinds:
+        return "—"
+    kept = counts_text(c.get("kept_as_organisational")) or "无"
+    return esc(f"{'、'.join(kinds)}（按单位信息保留：{kept}）")
+
+
+def kanon_text(k: dict | None) -> str:
+    if not k:
+        return ""
+    pairs = [("k 值", cell(k.get("k"))), ("准标识符", cell("、".join(k.get("quasi_identifiers") or []))),
+             ("等价类", cell(k.get("classes"))), ("不足 k 的等价类", cell(k.get("classes_below_k"))),
+             ("泛化行数", cell(k.get("rows_generalized"))), ("隐去行数", cell(k.get("rows_suppressed")))]
+    return "### k-匿名\n\n" + block("<p>准标识符取值相同的记录至少有 k 条；不足的泛化或隐去。</p>", dl(pairs))
+
+
 def receipt_section(e: dict) -> str:
     rec = e.get("receipt")
     if not rec:
         return ""
-    rows = [[esc(c.get("name")), cell(c.get("declared_personal")), esc(op_text(c.get("rule"))),
-             cell("，".join(f"{k} {v} 处" for k, v in (c.get("found") or {}).items())),
-             esc(c.get("cells_changed", 0))] for c in rec.get("columns", [])]
+    rows = [[esc(c.get("name")), cell(c.get("declared_personal")), esc(op_text(c.get("rule"))), profile_text(c),
+             cell(counts_text(c.get("found"))), esc(c.get("cells_changed", 0)), organisational_text(c)]
+            for c in rec.get("columns", [])]
     return "## 脱敏记录\n\n" + block(
         f"<p>发布前检查了 {esc(rec.get('rows'))} 行数据。复查结果：{esc(rec.get('residual_scan'))}</p>",
-        table(["字段", "申报的个人信息", "处理", "发现", "改动单元格"], rows, "脱敏记录", search=False))
+        table(["字段", "申报的个人信息", "处理", "列画像", "发现", "改动单元格", "机构信息声明"], rows, "脱敏记录",
+              search=False)) + kanon_text(rec.get("k_anonymity"))
 
 
 def status_section(e: dict, today: date) -> str:

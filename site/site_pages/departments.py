@@ -1,4 +1,4 @@
-"""Department pages: each department's datasets and their update timeliness, plus an index page."""
+"""Department pages: each department's datasets, their update timeliness and its requests, plus an index page."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -6,6 +6,7 @@ from datetime import date
 
 from . import catalog as cat
 from .html import badge, block, esc, link, table
+from .request_stats import department_section
 from .stats import timeliness
 
 
@@ -16,13 +17,14 @@ def by_department(catalog: dict) -> dict[str, list[dict]]:
     return dict(sorted(out.items()))
 
 
-def department_page(name: str, entries: list[dict], today: date) -> str:
+def department_page(name: str, entries: list[dict], today: date, requests: dict | None = None) -> str:
     rows = [[link(f"../../datasets/{e['identifier']}/", e["title"]), esc(e["record"]["open_type"]),
              esc(e["record"]["update_frequency"]), esc(e["record"]["last_updated"]),
              badge(cat.STATUS_LABELS[cat.status(e, today)], cat.status(e, today))] for e in entries]
     timely = "；".join(f"{k} {n} 个" for k, n in timeliness(entries, today))
     return (f"# {esc(name)}\n\n" + block(f"<p>本部门提供 {len(entries)} 个数据集。更新及时性：{esc(timely)}。</p>")
-            + "## 数据集\n\n" + block(table(["数据集", "开放属性", "更新频率", "最近更新", "状态"], rows, f"{name}的数据集")))
+            + "## 数据集\n\n" + block(table(["数据集", "开放属性", "更新频率", "最近更新", "状态"], rows, f"{name}的数据集"))
+            + department_section(name, requests))
 
 
 def departments_index(groups: dict[str, list[dict]], today: date) -> str:

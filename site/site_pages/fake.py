@@ -82,3 +82,23 @@ def write_release(folder: Path, entries: dict[str, dict], history: bool = False)
     conn.commit()
     conn.close()
     return folder
+
+
+def request_statistics(entries: dict[str, dict], today: date, seed: int = 8) -> dict:
+    """Reply-queue statistics from generated requests (portal.queue's own summary): every department
+    but the last has requests, some still open; decisions fall 3 to 25 days after filing (some late)."""
+    from portal.config import RequestType
+    from portal.queue import OUTCOMES, Event, statistics_by_department
+    from portal.workdays import Calendar
+
+    rng, rt, rows = random.Random(seed), RequestType(15, "working", "received"), []
+    depts = sorted({e["department"] for e in entries.values()})[:-1]
+    for n in range(40):
+        filed = today - timedelta(days=rng.randint(30, 200))
+        events = [Event(1, "t", filed, "account:1", "submit", None, "submitted", {})]
+        if rng.random() < 0.75:   # about one in four is still being handled
+            on = filed + timedelta(days=rng.randint(3, 25))
+            events.append(Event(2, "t", on, "account:2", "decide", "submitted", "decided",
+                                {"outcome": rng.choice(list(OUTCOMES))}))
+        rows.append((depts[n % len(depts)], rt, events))
+    return {"year": None, **statistics_by_department(rows, Calendar())}

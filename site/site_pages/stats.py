@@ -1,4 +1,4 @@
-"""The statistics page: datasets per department and theme, and update timeliness, as SVG charts."""
+"""The statistics page: datasets per department and theme, update timeliness and requests, as SVG charts."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,6 +6,7 @@ from datetime import date
 
 from . import catalog as cat
 from .charts import bar_chart, describe
+from .request_stats import statistics_section
 from .html import block, esc
 
 
@@ -22,7 +23,8 @@ def chart_section(heading: str, chart_id: str, title: str, data: list[tuple[str,
     return f"## {heading}\n\n" + block(bar_chart(chart_id, title, describe(data, unit), data, unit))
 
 
-def statistics_page(catalog: dict, today: date) -> str:
+def statistics_page(catalog: dict, today: date, requests: dict | None = None) -> str:
+    """requests: the reply queue's statistics (portal.queue.statistics_by_department), or None."""
     entries = list(catalog.values())
     per_dept = _counted(Counter(e["department"] for e in entries))
     per_theme = _counted(Counter(t for e in entries for t in e["record"].get("themes", [])))
@@ -32,4 +34,5 @@ def statistics_page(catalog: dict, today: date) -> str:
             + chart_section("各部门数据集数量", "chart-dept", "各部门数据集数量", per_dept)
             + chart_section("各主题数据集数量", "chart-theme", "各主题数据集数量", per_theme)
             + chart_section("开放属性", "chart-open", "按开放属性统计的数据集数量", per_open)
-            + chart_section("更新及时性", "chart-timely", "数据集更新及时性", timeliness(entries, today)))
+            + chart_section("更新及时性", "chart-timely", "数据集更新及时性", timeliness(entries, today))
+            + statistics_section(requests))
