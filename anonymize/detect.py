@@ -26,6 +26,7 @@ IIN = "[6６][2２]|[4４][0-9０-９]|[5５][1-5１-５]|[3３][5５]|[6６][0�
 # NB_NUM checked after the first character: a pattern that starts with a plain class lets `re` skip
 # ahead quickly.
 NB_NUM1 = "(?<![0-9０-９].)(?<![0-9]\\..)"
+NB1 = "(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ].)"  # NB, checked after the first character
 PLATE_LETTER = "[A-HJ-NP-Z]"
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Chinese numerals count as digits in addresses (三号楼, 二单元).
@@ -176,6 +177,8 @@ class PatternSpec:
     gate: str = ""  # fast path only: characters of which one must occur for a match to be possible
     trusted: bool = False  # the context (a trigger word) vouches for the value: lenient invalidator
     min_digits: int = 0  # fast path only: a match needs a run of this many digits (separators allowed)
+    max_line: int = 0  # fast path only: a match is a whole line of at most this many characters (blanks aside)
+    rare: bool = False  # fast path only: seldom matches; an entity's rare patterns are screened by one search
 
 
 @dataclass(frozen=True)
@@ -233,8 +236,8 @@ SPECS: tuple = (
         (
             PatternSpec("id18", f"[1-8１-８]{NB_NUM1}(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ]{NA}", 0.5, min_digits=17),
             PatternSpec("id15", f"[1-7１-７]{NB_NUM1}(?:{SEP}?{D}){{14}}{NA}", 0.3, min_digits=15),
-            PatternSpec("excel_float", f"[1-8]{NB_NUM1}(?:\\.{D}{{1,17}})?[Ee]\\+?1[47]{NA}", 0.3),
-            PatternSpec("excel_float", f"[1-8]{NB_NUM1}{D}{{14}}(?:{D}{{3}})?\\.0+{NA}", 0.3, min_digits=15),
+            PatternSpec("excel_float", f"[1-8]{NB_NUM1}(?:\\.{D}{{1,17}})?[Ee]\\+?1[47]{NA}", 0.3, gate="Ee"),
+            PatternSpec("excel_float", f"[1-8]{NB_NUM1}{D}{{14}}(?:{D}{{3}})?\\.0+{NA}", 0.3, gate=".", min_digits=15),
         ),
         ("身份证", "身份证号", "身份证号码", "公民身份号码", "证件号码", "居民身份证"),
         validator=_resident_id_valid,
@@ -242,7 +245,8 @@ SPECS: tuple = (
     ),
     EntitySpec(
         "CN_USCC",
-        (PatternSpec("uscc", f"{NB}[0-9A-HJ-NPQRTUWXY]{{2}}{D}{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}{NA}", 0.3, min_digits=6),),
+        (PatternSpec("uscc", f"[0-9A-HJ-NPQRTUWXY]{NB1}[0-9A-HJ-NPQRTUWXY]{D}{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}{NA}", 0.3,
+                     min_digits=6),),
         ("统一社会信用代码", "信用代码", "社会信用代码"),
         validator=uscc_ok,
         group="num",
@@ -255,6 +259,7 @@ SPECS: tuple = (
                 "after_card_word",
                 f"(?:卡号|银行卡|账号|帐号|银行账户|卡)(?:号码|号)?[：:\\s]{{0,3}}(?P<v>{D}(?:{SEP}?{D}){{15,18}}){NA}",
                 0.4,
+                gate="卡账帐",
                 min_digits=16,
             ),
         ),
@@ -295,9 +300,9 @@ SPECS: tuple = (
     EntitySpec(
         "CN_PASSPORT",
         (
-            PatternSpec("passport", f"{NB}(?:[EG]{D}{{8}}|E{PLATE_LETTER}{D}{{7}}){NA}", 0.7, min_digits=7),
+            PatternSpec("passport", f"[EG]{NB1}(?:{D}{{8}}|(?<=E){PLATE_LETTER}{D}{{7}}){NA}", 0.7, min_digits=7),
             PatternSpec("after_passport_word", f"护照(?:号码|号)?[：:\\s]{{0,3}}(?P<v>[A-Z]{{1,2}}{D}{{7,8}}){NA}", 0.7,
-                        min_digits=7),
+                        gate="护", min_digits=7),
         ),
         ("护照", "护照号", "护照号码"),
         group="num",
@@ -305,13 +310,15 @@ SPECS: tuple = (
     EntitySpec(
         "CN_HMT_PERMIT",
         (
-            PatternSpec("permit", f"{NB}(?:C{D}{{8}}|C{PLATE_LETTER}{D}{{7}}|[HM]{D}{{8}}(?:{D}{{2}})?){NA}", 0.7,
+            PatternSpec("permit", f"[CHM]{NB1}(?:(?<=C){D}{{8}}|(?<=C){PLATE_LETTER}{D}{{7}}"
+                                  f"|(?<=[HM]){D}{{8}}(?:{D}{{2}})?){NA}", 0.7,
                         min_digits=7),
             PatternSpec(
                 "after_permit_word",
                 f"(?:通行证|回乡证|台胞证|居住证|居民来往内地|居民来往大陆)(?:号码|号)?[：:\\s]{{0,3}}"
                 f"(?P<v>[A-Z]{{1,2}}{D}{{7,10}}|{D}{{8}}(?:{D}{{2}})?[A-Z]?){NA}",
                 0.7,
+                gate="证内陆",
                 min_digits=7,
             ),
         ),
@@ -323,7 +330,7 @@ SPECS: tuple = (
         (
             PatternSpec(
                 "plate",
-                f"{NB}[{PROVINCES}]{PLATE_LETTER}[·•・\\-\\s]?"
+                f"[{PROVINCES}]{NB1}{PLATE_LETTER}[·•・\\-\\s]?"
                 f"(?:[DF][A-HJ-NP-Z0-9]{D}{{4}}|{D}{{5}}[DF]|[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]){NA}",
                 0.75,
             ),
@@ -339,11 +346,13 @@ SPECS: tuple = (
                 "road",
                 f"{RUN_START}(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{H}{{0,10}}?{ESTATE})?{UNIT}*{ROOM}",
                 0.7,
+                gate="号",
             ),
             PatternSpec(
-                "estate", f"{RUN_START}{H}{{1,30}}?{ESTATE}{N}{{1,4}}(?:幢|栋|号楼|座|[-－]{N}{{1,4}}){UNIT}*{ROOM}", 0.7
+                "estate", f"{RUN_START}{H}{{1,30}}?{ESTATE}{N}{{1,4}}(?:幢|栋|号楼|座|[-－]{N}{{1,4}}){UNIT}*{ROOM}", 0.7,
+                gate="幢栋号座-－",
             ),
-            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}{UNIT}*", 0.7),
+            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}{UNIT}*", 0.7, gate="村"),
         ),
         ("地址", "住址", "家住", "现住", "居住地", "户籍地", "住所"),
         gate=f"[号室幢栋层座]|单元|{D}[-－]{D}",
@@ -358,17 +367,19 @@ SPECS: tuple = (
         "PERSON",
         (
             PatternSpec("after_trigger", f"{TRIGGER}(?P<v>{MINORITY_NAME}|{NAME})", 0.85, trusted=True),
-            PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75),
+            PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
             PatternSpec("minority", MINORITY_NAME, 0.75, gate="·•・"),
             PatternSpec(
-                "whole_cell", f"^[ \\t]*(?P<v>{NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7
+                "whole_cell", f"^[ \\t]*(?P<v>{NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
+                max_line=17,  # 欧阳 + 2 given characters, or a minority name of at most 6 + 1 + 10
             ),
             PatternSpec(
                 "after_cue", f"(?:{CUE_BEFORE_FLAT})(?P<v>{NAME}){NOT_PLACE}", 0.7
             ),
-            PatternSpec("before_cue", f"(?:{SAFE_NAME_AFTER_CLAUSE_START})(?={CUE_AFTER})", 0.7),
-            PatternSpec("leading", f"(?:^|(?<=[。；;!！?？\\n]))[ \\t]*(?P<v>{SAFE_NAME})(?=[ \\t]*[，,:：；;])", 0.6),
-            PatternSpec("clause_subject", f"(?:{SAFE_NAME_AT_CLAUSE})(?={CLAUSE_PREDICATE})", 0.6),
+            PatternSpec("before_cue", f"(?:{SAFE_NAME_AFTER_CLAUSE_START})(?={CUE_AFTER})", 0.7, rare=True),
+            # At the start or after a sentence end (one negated look-behind is cheaper than ^ or a look-behind).
+            PatternSpec("leading", f"(?<![^。；;!！?？\\n])[ \\t]*(?P<v>{SAFE_NAME})(?=[ \\t]*[，,:：；;])", 0.6),
+            PatternSpec("clause_subject", f"(?:{SAFE_NAME_AT_CLAUSE})(?={CLAUSE_PREDICATE})", 0.6, rare=True),
             PatternSpec("compound_surname", f"{_alt(names.DISTINCT_COMPOUNDS)}{NAME_CHAR}{{1,2}}", 0.7),
             PatternSpec("listed_item", f"(?<=、)(?:{NAME})(?={LIST_END})", 0.6, gate="、"),
             PatternSpec("listed_before_cue", f"(?:{NAME})(?=(?:、(?:{NAME}))+(?:等|{CUE_AFTER}))", 0.7, gate="、"),
@@ -393,6 +404,7 @@ SPECS: tuple = (
                 "after_phone_word",
                 f"(?:电话|座机|固话|联系方式|Tel|TEL)(?:号码)?[：:\\s]{{0,3}}(?P<v>[2-9２-９]{D}{{6,7}}){NA}",
                 0.4,
+                gate="电座固联T",
                 min_digits=7,
             ),
         ),
@@ -420,12 +432,20 @@ class Finding:
 
 @functools.lru_cache(maxsize=1)
 def _compiled():
-    """(spec, gate, [(pattern, compiled)]) per entity, compiled once."""
+    """(spec, gate, screen, [(pattern, compiled, needs)]) per entity, compiled once."""
     out = []
     for spec in SPECS:
         gate = re.compile(spec.gate, FLAGS) if spec.gate else None
-        out.append((spec, gate, [(p, compile_pattern(p.regex), tuple(p.gate)) for p in spec.patterns]))
+        patterns = [(p, compile_pattern(p.regex), tuple(p.gate)) for p in spec.patterns]
+        out.append((spec, gate, _screen(spec), patterns))
     return out
+
+
+def _screen(spec: EntitySpec) -> Optional[re.Pattern]:
+    """The rare patterns as one alternation: where none of them matches, the alternation finds nothing
+    either, so one search rules them all out (the common case) at about the cost of one pattern."""
+    rare = [p.regex.replace("(?P<v>", "(?:") for p in spec.patterns if p.rare]
+    return compile_pattern("|".join(f"(?:{r})" for r in rare)) if len(rare) > 1 else None
 
 
 def compile_pattern(pattern: str) -> re.Pattern:
@@ -453,7 +473,7 @@ def score_match(spec: EntitySpec, pattern: PatternSpec, text: str) -> Optional[f
 
 
 # Cheap pre-checks shared by groups of entities: most table cells fail all three at once.
-_NUMERIC = re.compile(f"{D}(?:{SEP}?{D}){{5}}|[Ee]\\+?1[47]", FLAGS)
+_EXCEL_EXPONENT = re.compile("[Ee]\\+?1[47]", FLAGS)
 _DIGIT_RUN = re.compile(f"{D}(?:{SEP}?{D}){{5,}}", FLAGS)
 _HAN = re.compile(HAN)
 _SEPS = " -－\u3000"
@@ -462,10 +482,11 @@ _SEPS = " -－\u3000"
 def _groups(text: str) -> tuple[set, int]:
     """The cheap pre-checks, and the longest run of digits (separators allowed) for min_digits."""
     groups, run = set(), 0
-    if _NUMERIC.search(text):
+    # A run of 6 digits or an Excel exponent (the digit runs are needed anyway for min_digits).
+    digit_runs = _DIGIT_RUN.findall(text)
+    if digit_runs or _EXCEL_EXPONENT.search(text):
         groups.add("num")
-        for m in _DIGIT_RUN.finditer(text):
-            g = m.group()
+        for g in digit_runs:
             run = max(run, len(g) - sum(g.count(c) for c in _SEPS))
     if "@" in text:
         groups.add("at")
@@ -474,19 +495,31 @@ def _groups(text: str) -> tuple[set, int]:
     return groups, run
 
 
+def _has_short_line(text: str, n: int) -> bool:
+    """Some line holds at most n characters besides spaces and tabs (`^` and `$` are per line)."""
+    if "\n" not in text:
+        return len(text.strip(" \t")) <= n
+    return any(len(line.strip(" \t")) <= n for line in text.split("\n"))
+
+
 def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
     """Every validated match of every pattern, overlaps included."""
     found = []
     groups, run = _groups(text)
     if not groups:
         return found
-    for spec, gate, patterns in _compiled():
+    for spec, gate, screen, patterns in _compiled():
         if spec.group not in groups or (entities is not None and spec.entity not in entities):
             continue
         if gate is not None and not gate.search(text):
             continue
+        skip_rare = screen is not None and screen.search(text) is None
         for pattern, rx, needs in patterns:
             if pattern.min_digits > run or (needs and not any(c in text for c in needs)):
+                continue
+            if skip_rare and pattern.rare:
+                continue
+            if pattern.max_line and not _has_short_line(text, pattern.max_line):
                 continue
             for m in rx.finditer(text):
                 start, end = value_span(m)
@@ -528,13 +561,14 @@ _LIKELY_RX = re.compile(
 def likely_names(text: str) -> list[Finding]:
     """Surname + common given-name characters, not glued to the words around them (过程中 is no 程中)."""
     out = []
+    words, n = names.word_pairs(), len(text)  # `in words` is names.is_word: slices here are 2 long
     for m in _LIKELY_RX.finditer(text):
         s, e = m.start(), m.end("rest")
-        if s and names.is_word(text[s - 1 : s + 1]):
+        if s and text[s - 1 : s + 1] in words:
             continue
-        if e - s == 3 and e < len(text) and names.is_word(text[e - 1 : e + 1]):
+        if e - s == 3 and e < n and text[e - 1 : e + 1] in words:
             e -= 1  # 王芳华丽 -> try 王芳
-        if e < len(text) and (names.is_word(text[e - 1 : e + 1]) or names.place_follows(text, e)):
+        if e < n and (text[e - 1 : e + 1] in words or names.place_follows(text, e)):
             continue
         if not names.name_invalid(text[s:e]):
             out.append(Finding("PERSON", s, e, LIKELY_SCORE))

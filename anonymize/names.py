@@ -148,7 +148,13 @@ def name_invalid(s: str, trusted: bool = False) -> bool:
 
 def is_word(two: str) -> bool:
     """Two characters that jieba's dictionary knows as a word of some frequency (过程, 安全)."""
-    return len(two) == 2 and (_freq_table().get(two, 0) or 0) >= 50
+    return two in word_pairs()
+
+
+@functools.lru_cache(maxsize=1)
+def word_pairs() -> frozenset:
+    """Every two-character word of frequency >= 50 (is_word as one set lookup: likely_names runs it often)."""
+    return frozenset(w for w, n in _freq_table().items() if len(w) == 2 and (n or 0) >= 50)
 
 
 def tagged_spans(text: str) -> list:

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from . import access, provenance, search, static
+from . import access, params, provenance, search, static
 from .publish import PUBLIC_DB, RESTRICTED_DB
 
 # Paths Datasette answers; everything else is the static site.
@@ -72,6 +72,10 @@ class PortalApp:
         entry = self.state.catalog().get(target[1]) if target else None
         if entry is None or not entry.get("database"):  # catalogue-only or withdrawn: no data, no provenance
             return await self.app(rewrite_search(scope), receive, send)
+        bad = params.unknown(scope.get("query_string", b""), entry.get("columns") or [])
+        if bad:
+            return await json_error(send, 400, f"未知参数：{'、'.join(bad)}（既不是数据表的列，也不是接口参数）"
+                                    f" (unknown parameter: {', '.join(bad)})", {"columns": entry.get("columns")})
         return await self._with_provenance(rewrite_search(scope), receive, send, provenance.for_dataset(entry))
 
     async def _with_provenance(self, scope, receive, send, prov: dict):

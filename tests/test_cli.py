@@ -1,13 +1,21 @@
 """The `portal` command: help on every command, one clear error line for bad input, no traceback."""
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from portal.cli import cli
 
-COMMANDS = [[], ["anonymize"], ["build"], ["publish"], ["site"], ["serve"], ["catalog"],
-            ["catalog", "validate"], ["calendar"], ["calendar", "due"], ["calendar", "check"]]
+
+def _walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    out = [prefix]
+    for name, cmd in sorted(group.commands.items()):
+        out += _walk(cmd, prefix + [name]) if isinstance(cmd, click.Group) else [prefix + [name]]
+    return out
+
+
+COMMANDS = _walk(cli, [])  # every command and subcommand of the real tree
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "portal")

@@ -75,3 +75,17 @@ def test_developer_page_shows_the_configured_limits(server):
     assert r.status_code == 200
     assert f"<td>{SHARED_SERVER_QUOTAS['anonymous_per_minute']:,}</td>" in r.text
     assert "<td>300</td>" in r.text  # the registered individual's default per-minute limit
+
+
+def test_unknown_parameters_get_a_400_naming_them(server):
+    base = f"{server.url}/data/air-quality.json"
+    r = httpx.get(base, params={"_sizee": "5", "bogus": "1"})
+    assert r.status_code == 400
+    assert "_sizee" in r.json()["error"] and "bogus" in r.json()["error"]
+    # Column filters with operators, Datasette's own parameters and its HTML form's fields still work.
+    column = r.json()["columns"][-1]
+    ok = httpx.get(base, params={"_size": "2", f"{column}__gte": "0", "_sort_desc": column, "_nocount": "1"})
+    assert ok.status_code == 200, ok.text[:300]
+    html = httpx.get(f"{server.url}/data/air-quality", params={"_filter_column_1": column, "_filter_op_1": "gt",
+                                                                "_filter_value_1": "0", "_sort_by_desc": "on"})
+    assert html.status_code in (200, 302)

@@ -1,0 +1,33 @@
+"""Query parameters of the table API: a misspelt parameter gets a 400 naming it, not a silent ignore."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+# Datasette's table parameters (0.65 and 1.0), including those its own HTML forms submit.
+KNOWN = {
+    "_size", "_sort", "_sort_desc", "_sort_by_desc", "_next", "_search", "_searchmode", "_where", "_col",
+    "_nocol", "_facet", "_facet_array", "_facet_date", "_facet_size", "_nofacet", "_nocount", "_nosuggest",
+    "_shape", "_json", "_labels", "_nolabels", "_extra", "_through", "_trace", "_timelimit", "_ttl", "_stream",
+    "_dl", "_nl", "_fts_table", "_fts_pk", "_hash", "_context", "_header", "_format",
+}
+KNOWN_PREFIXES = ("_search_", "_filter_")  # _search_<column>, the filter form's _filter_column_N
+FILTER_OPS = {
+    "exact", "not", "contains", "notcontains", "endswith", "startswith", "gt", "gte", "lt", "lte", "like",
+    "notlike", "glob", "in", "notin", "arraycontains", "arraynotcontains", "date", "isnull", "notnull",
+    "isblank", "notblank",
+}
+
+
+def unknown(query_string: bytes, columns: list[str]) -> list[str]:
+    """Names of parameters that are neither Datasette's nor a filter on one of the table's columns."""
+    cols = set(columns) | {"rowid"}
+    bad = []
+    for name, _ in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True):
+        if name.startswith("_"):
+            ok = name in KNOWN or name.startswith(KNOWN_PREFIXES)
+        else:
+            col, _, op = name.rpartition("__")
+            ok = name in cols or (col in cols and op in FILTER_OPS)
+        if not ok and name not in bad:
+            bad.append(name)
+    return bad
