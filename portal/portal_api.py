@@ -81,26 +81,53 @@ def _account_id(data: dict) -> int:
     return v
 
 
+def guarded(methods: tuple[str, ...], call, translate, csrf: bool = True):
+    """The frame every JSON route shares: method check, CSRF on browser POSTs, errors as JSON answers.
+
+    call(request, datasette) -> response; translate(exception) -> response for the route's own
+    domain errors, or None to let anything else propagate (Datasette's handler logs it as a 500).
+    """
+    async def view(request, datasette):
+        if request.method not in methods:
+            return _error(405, "方法不允许 (method not allowed)", allow=", ".join(methods))
+        if csrf and request.method == "POST" and not csrf_ok(request):
+            return _error(403, "CSRF 校验失败：请先获取 /api/portal/csrf 并在 X-CSRF-Token 头中回传 (CSRF check failed)")
+        try:
+            return await call(request, datasette)
+        except Refused as e:
+            return _error(e.status, e.message, **e.extra)
+        except Exception as e:
+            answer = translate(e)
+            if answer is None:
+                raise
+            return answer
+    return view
+
+
+def status_error(kind: type):
+    """translate() for domain errors that carry .status and optional .fields."""
+    def translate(e):
+        if not isinstance(e, kind):
+            return None
+        return _error(e.status, str(e), **({"fields": e.fields} if e.fields else {}))
+    return translate
+
+
+def _account_errors(e):
+    if isinstance(e, FieldErrors):
+        status = 409 if type(e).__name__ == "Duplicate" else 400
+        return _error(status, "请检查填写的内容 (please correct the fields)", fields=e.errors)
+    if isinstance(e, AccountError):
+        return _error(e.status, str(e))
+    if isinstance(e, keys.KeyError_):
+        return _error(404, str(e))
+    return None
+
+
 def endpoint(methods: tuple[str, ...], form: bool = False):
-    """Method check, CSRF for forms, and the translation of domain errors into JSON answers."""
+    """Registration and key routes: the shared frame, with account errors translated."""
     def wrap(fn):
-        async def view(request, datasette):
-            if request.method not in methods:
-                return _error(405, "方法不允许 (method not allowed)", allow=", ".join(methods))
-            if form and request.method == "POST" and not csrf_ok(request):
-                return _error(403, "CSRF 校验失败：请先获取 /api/portal/csrf 并在 X-CSRF-Token 头中回传 (CSRF check failed)")
-            try:
-                return await fn(request, _svc(datasette))
-            except FieldErrors as e:
-                status = 409 if type(e).__name__ == "Duplicate" else 400
-                return _error(status, "请检查填写的内容 (please correct the fields)", fields=e.errors)
-            except AccountError as e:
-                return _error(e.status, str(e))
-            except keys.KeyError_ as e:
-                return _error(404, str(e))
-            except Refused as e:
-                return _error(e.status, e.message, **e.extra)
-        return view
+        return guarded(methods, lambda request, datasette: fn(request, _svc(datasette)), _account_errors, csrf=form)
     return wrap
 
 

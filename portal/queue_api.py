@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .access import Refused, Services, services
-from .portal_api import _body, _error, _json, csrf_ok
+from .portal_api import _body, _json, guarded, status_error
 from .quota import REGISTER_PAGE
 from .queue import OUTCOMES, STATE_NAMES, TRANSITIONS, TYPES, QueueError
 from .queue_store import QueueStore, Who, open_queue
@@ -29,20 +29,10 @@ def _who(request, svc: Services, qs: QueueStore, required: bool = True) -> Who |
 
 
 def route(methods: tuple[str, ...]):
-    """Method and CSRF checks; QueueError and Refused become JSON errors."""
+    """The shared JSON frame (portal_api.guarded) with QueueError translated."""
     def wrap(fn):
-        async def view(request, datasette):
-            if request.method not in methods:
-                return _error(405, "方法不允许 (method not allowed)", allow=", ".join(methods))
-            if request.method == "POST" and not csrf_ok(request):
-                return _error(403, "CSRF 校验失败：请先获取 /api/portal/csrf 并在 X-CSRF-Token 头中回传 (CSRF check failed)")
-            try:
-                return await fn(request, *_context(datasette))
-            except QueueError as e:
-                return _error(e.status, str(e), **({"fields": e.fields} if e.fields else {}))
-            except Refused as e:
-                return _error(e.status, e.message, **e.extra)
-        return view
+        return guarded(methods, lambda request, datasette: fn(request, *_context(datasette)),
+                       status_error(QueueError))
     return wrap
 
 

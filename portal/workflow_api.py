@@ -7,7 +7,7 @@ import binascii
 import json
 
 from .access import Refused, Services, client_ip, identify, services
-from .portal_api import _error, _json, csrf_ok
+from .portal_api import _json, guarded, status_error
 from .quota import REGISTER_PAGE
 from .workflow import STATUS_NAMES, Channel, Workflow, WorkflowError
 
@@ -68,22 +68,13 @@ def _files(data: dict) -> dict[str, bytes]:
 
 
 def route(methods: tuple[str, ...]):
-    """Method and CSRF checks; the view runs in a thread (the pipeline and publishing block); errors as JSON."""
+    """The shared JSON frame; the view runs in a thread (the pipeline and publishing block)."""
     def wrap(fn):
-        async def view(request, datasette):
-            if request.method not in methods:
-                return _error(405, "方法不允许 (method not allowed)", allow=", ".join(methods))
-            if request.method == "POST" and not csrf_ok(request):
-                return _error(403, "CSRF 校验失败：请先获取 /api/portal/csrf 并在 X-CSRF-Token 头中回传 (CSRF check failed)")
+        async def call(request, datasette):
             wf, svc = _context(datasette)
-            try:
-                data = await _body(request, svc.cfg.operations.max_body_bytes) if request.method == "POST" else {}
-                return await asyncio.to_thread(fn, request, wf, svc, data)
-            except WorkflowError as e:
-                return _error(e.status, str(e), **({"fields": e.fields} if e.fields else {}))
-            except Refused as e:
-                return _error(e.status, e.message, **e.extra)
-        return view
+            data = await _body(request, svc.cfg.operations.max_body_bytes) if request.method == "POST" else {}
+            return await asyncio.to_thread(fn, request, wf, svc, data)
+        return guarded(methods, call, status_error(WorkflowError))
     return wrap
 
 

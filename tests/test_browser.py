@@ -101,7 +101,7 @@ def page_types(index: list[dict]) -> dict[str, str]:
             "on-request": f"/datasets/{on_request['id']}/", "not-open": f"/datasets/{first(index, '不予开放')['id']}/",
             "departments": "/departments/", "statistics": "/statistics/", "developers": "/developers/",
             "register": "/register/", "keys": "/keys/", "request": "/requests/", "status": "/requests/status/",
-            "report": "/report/", "about": "/about/"}
+            "report": "/report/", "staff": "/staff/requests/", "about": "/about/"}
 
 
 def test_axe_reports_no_serious_violations(page, server, index):
@@ -211,3 +211,63 @@ def first_column(server, ident: str) -> str:
     """The first published column of a dataset, read from its dataset page's field dictionary."""
     html = httpx.get(f"{server.url}/datasets/{ident}/").text
     return re.search(r"<tr><td>([^<]+)</td><td>(?:text|integer|number|date|datetime|boolean)</td>", html).group(1)
+
+
+def file_request(server, dataset: str, fake) -> str:
+    """Register an applicant through the API and file one request for `dataset`; its tracking number."""
+    from portal.accounts import read_outbox
+    from portal.config import load
+    person = {"kind": "individual", "name": fake.name(), "id_number": fake.ssn(min_age=20, max_age=60),
+              "mobile": fake.phone_number()}
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        acct = c.post("/api/portal/register", json=person).json()["account"]
+        code = read_outbox(load(server.config).state_dir, acct["id"])
+        key = c.post("/api/portal/verify-code", json={"account_id": acct["id"], "code": code}).json()["key"]
+        r = c.post("/api/portal/requests", headers={"authorization": f"Bearer {key}"}, json={
+            "dataset": dataset, "purpose": "核对本单位用水记录", "scenario": "内部统计", "use_until": "2027-06-30",
+            "items": [first_column(server, dataset)]})
+        assert r.status_code == 201, r.text
+        return r.json()["tracking"]
+
+
+def test_staff_accept_a_request_through_the_queue_page(page, server, index):
+    require_endpoint(server, "/api/portal/requests")
+    from faker import Faker
+    from tests.conftest import run_portal
+    fake = Faker("zh_CN")
+    fake.seed_instance(19)
+    wanted = first(index, "依申请开放")
+    tracking = file_request(server, wanted["id"], fake)
+    out = run_portal(server.config, "users", "add-staff", fake.name(), "--role", "publisher",
+                     "--department", wanted["department"]).stdout
+    staff_key = out.rsplit(":", 1)[1].strip()
+
+    page.goto(server.url + "/staff/requests/")
+    page.get_by_label("工作人员 API 密钥").fill(staff_key)
+    page.get_by_label("工作人员 API 密钥").press("Enter")                   # keyboard: submit the key form
+    row = page.locator(f'#staff-queue tr[data-tracking="{tracking}"]')
+    row.wait_for()
+    assert wanted["id"] in row.inner_text() and "已提交" in row.inner_text()
+    assert page.evaluate("sessionStorage.getItem('odp-staff-key')") == staff_key
+    assert page.evaluate("localStorage.length") == 0 and staff_key not in str(page.context.cookies())
+
+    row.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    page.locator("#staff-detail-h", has_text=tracking).wait_for()
+    assert page.evaluate("document.activeElement.id") == "staff-detail-h"
+    assert page.locator("#staff-events tbody tr").count() == 1 and page.locator("#staff-decide-outcome").is_hidden()
+    page.get_by_role("button", name="受理", exact=True).click()
+    page.locator("#staff-action-status", has_text="已受理").wait_for()
+    view = httpx.get(f"{server.url}/api/portal/requests/{tracking}",
+                     headers={"authorization": f"Bearer {staff_key}"}).json()["request"]
+    assert view["state"] == "accepted" and [e["action"] for e in view["events"]] == ["submit", "accept"]
+    assert page.locator("#staff-how li").count() >= 1 and page.locator("#staff-events tbody tr").count() == 2
+    assert "已受理" in page.locator(f'#staff-queue tr[data-tracking="{tracking}"]').inner_text()
+
+    page.get_by_label("答复结果").select_option("refused")                   # the API's Chinese field errors
+    page.locator("#staff-decide-reason").fill("涉及第三方商业秘密")
+    page.get_by_role("button", name="作出答复", exact=True).click()
+    error = page.locator("#staff-decide-legal_basis-error")
+    error.wait_for()
+    assert "法律依据" in error.inner_text()
+    assert page.locator("#staff-decide-legal_basis").get_attribute("aria-invalid") == "true"

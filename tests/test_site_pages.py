@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "site"))
-from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render, request_stats, stash  # noqa: E402
+from site_pages import catalog as cat, charts, dataset, fake, forms, listing, render, request_stats, stash, staff  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 BASE = "http://portal.example"
@@ -146,6 +146,23 @@ def test_form_pages_label_every_field(entries):
         assert 'data-endpoint="/api/portal/' in page
     on_request = [e["identifier"] for e in entries.values() if e["open_type"] == "依申请开放"]
     assert all(f'value="{i}"' in pages["requests/index.md"] for i in on_request)
+
+
+def test_staff_queue_page_offers_each_staff_action(entries):
+    page = render.pages(entries, None, TODAY, BASE)["staff/requests/index.md"]
+    assert unlabelled(page) == [] and "<script" not in page and " on" + "click=" not in page
+    from portal.queue import STAFF, TRANSITIONS
+    offered = dict(re.findall(r'data-action="(\w+)" data-states="([\w ]*)"', page))
+    assert set(offered) == {a for a, t in TRANSITIONS.items() if t[2] == STAFF}
+    for action, states in offered.items():
+        assert set(states.split()) == set(TRANSITIONS[action][0])
+        assert f'data-endpoint="/api/portal/requests/{{tracking}}/{action}"' in page
+        for field in TRANSITIONS[action][3]:                  # every field the API requires has a labelled control
+            assert f'id="staff-{action}-{field}"' in page, (action, field)
+    for field in ("outcome", "reason", "legal_basis", "columns", "department", "link"):
+        assert f'id="staff-decide-{field}"' in page
+    assert 'class="odp-form"' not in re.sub(r'<div class="odp-form">', "", page)   # forms.js must not take these forms
+    assert 'id="staff-queue"' in page and "紧急程度" in page and 'type="password"' in page
 
 
 def test_every_page_generated(entries):

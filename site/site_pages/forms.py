@@ -29,6 +29,7 @@ class Form:
     submit: str
     method: str = "POST"
     intro: str = ""
+    cls: str = "odp-form"            # forms.js handles form.odp-form; other pages' scripts use their own class
 
 
 KEY = Field("api_key", "API 密钥", "password", help="注册验证后获得的密钥，只在本机浏览器中使用，不会保存", send="bearer")
@@ -127,7 +128,7 @@ def render_form(form: Form) -> str:
     intro = f"<p>{esc(form.intro)}</p>\n" if form.intro else ""
     return (f'<section class="odp-form-section" aria-labelledby="{form.id}-h">'
             f'<h2 id="{form.id}-h">{esc(form.title)}</h2>\n{intro}'
-            f'<form class="odp-form" id="form-{form.id}" data-endpoint="{esc(form.endpoint)}" '
+            f'<form class="{esc(form.cls)}" id="form-{form.id}" data-endpoint="{esc(form.endpoint)}" '
             f'data-method="{form.method}" novalidate>\n'
             f'<div class="odp-form-errors" role="alert" hidden></div>\n{fields}\n'
             f'<button type="submit" class="md-button md-button--primary">{esc(form.submit)}</button>\n'

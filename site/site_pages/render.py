@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from . import departments, forms, listing, stats
+from . import departments, forms, listing, staff, stats
 from .catalog import dept_slug, load_catalog, load_history  # noqa: F401  (the hooks' entry points)
 from .dataset import dataset_page
 from .home import home
@@ -30,6 +30,7 @@ def pages(catalog: dict, release: Path | None, today: date | None = None, base_u
     for ident, e in catalog.items():
         out[f"datasets/{ident}/index.md"] = dataset_page(release, e, today, base_url, history.get(ident, []))
     out.update(forms.pages(catalog))
+    out.update(staff.pages())
     return out
 
 
