@@ -30,9 +30,9 @@ def _toml(v) -> str:
     return str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, (int, float)) else f'"{v}"'
 
 
-def write_config(dir: Path, datasets: Path, **extra) -> Path:
-    """A portal.toml for a test portal; dict values become [sections]."""
-    lines = [f'datasets_dir = "{datasets}"', f'build_dir = "{dir / "build"}"', f'state_dir = "{dir / "state"}"']
+def write_config(dir: Path, datasets: Path, build: Path | None = None, **extra) -> Path:
+    """A portal.toml for a test portal (state in dir; build in dir unless shared); dicts become [sections]."""
+    lines = [f'datasets_dir = "{datasets}"', f'build_dir = "{build or dir / "build"}"', f'state_dir = "{dir / "state"}"']
     lines += [f"{k} = {_toml(v)}" for k, v in extra.items() if not isinstance(v, dict)]
     for section, values in extra.items():
         if isinstance(values, dict):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from anonymize.detect import PERSONAL_ENTITIES, find
 from anonymize.read import open_table
 from portal.cli import cli
-from tests.conftest import write_config
+from conftest import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(p for p in (ROOT / "datasets").glob("*/*") if p.suffix in (".csv", ".xlsx"))

@@ -8,7 +8,7 @@ import pytest
 
 from portal import audit
 from portal.store import Store
-from tests.conftest import run_portal
+from conftest import run_portal
 
 KEY = b"a" * 32
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ from faker import Faker
 
 from portal import backup as backup_mod
 from portal import config as config_mod
-from tests.conftest import Server, run_portal
+from conftest import Server, run_portal
 
 pytestmark = pytest.mark.server
 

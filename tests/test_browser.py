@@ -233,7 +233,7 @@ def file_request(server, dataset: str, fake) -> str:
 def test_staff_accept_a_request_through_the_queue_page(page, server, index):
     require_endpoint(server, "/api/portal/requests")
     from faker import Faker
-    from tests.conftest import run_portal
+    from conftest import run_portal
     fake = Faker("zh_CN")
     fake.seed_instance(19)
     wanted = first(index, "依申请开放")

@@ -9,7 +9,7 @@ from faker import Faker
 
 from anonymize.checksums import uscc_check_char
 from portal.accounts import read_outbox
-from tests.conftest import Server, run_portal
+from conftest import Server, run_portal, write_config
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -24,11 +24,9 @@ def portal(built_portal, tmp_path_factory):
     """A server on the shared build with its own state directory and small published limits."""
     work = tmp_path_factory.mktemp("portal_api")
     base = built_portal.parent
-    config = work / "portal.toml"
-    config.write_text(f'datasets_dir = "{base / "datasets"}"\nbuild_dir = "{base / "build"}"\n'
-                      f'state_dir = "{work / "state"}"\n[quotas]\nanonymous_per_minute = {ANON_LIMIT}\n'
-                      f'individual_per_minute = {PERSON_LIMIT}\nregister_per_hour = {REGISTER_LIMIT}\n'
-                      f'codes_per_hour = {REGISTER_LIMIT}\n', encoding="utf-8")
+    config = write_config(work, base / "datasets", build=base / "build", quotas={
+        "anonymous_per_minute": ANON_LIMIT, "individual_per_minute": PERSON_LIMIT,
+        "register_per_hour": REGISTER_LIMIT, "codes_per_hour": REGISTER_LIMIT})
     srv = Server(config).start()
     yield srv
     srv.stop()

@@ -11,7 +11,7 @@ import pytest
 from faker import Faker
 
 from portal.accounts import read_outbox
-from tests.conftest import Server, run_portal
+from conftest import Server, run_portal, write_config
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -34,9 +34,7 @@ def described(i: int) -> dict:
 
 def test_every_acknowledged_submission_and_event_survives_sigkill(built_portal, tmp_path):
     base = built_portal.parent
-    config = tmp_path / "portal.toml"
-    config.write_text(f'datasets_dir = "{base / "datasets"}"\nbuild_dir = "{base / "build"}"\n'
-                      f'state_dir = "{tmp_path / "state"}"\n', encoding="utf-8")
+    config = write_config(tmp_path, base / "datasets", build=base / "build")
     srv = Server(config).start()
     key = register(srv)
     staff_key = run_portal(config, "users", "add-staff", fake.name(), "--role", "publisher",

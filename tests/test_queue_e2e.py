@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from faker import Faker
 
 from portal.accounts import read_outbox
-from tests.conftest import Server, free_port, run_portal
+from conftest import Server, free_port, run_portal, write_config
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -45,11 +45,8 @@ def world(built_portal, tmp_path_factory):
     base = built_portal.parent
     clock = work / "today.txt"
     clock.write_text("2026-09-30")
-    config = work / "portal.toml"
-    config.write_text(f'datasets_dir = "{base / "datasets"}"\nbuild_dir = "{base / "build"}"\n'
-                      f'state_dir = "{work / "state"}"\n[queue]\nclock_file = "{clock}"\n'
-                      f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nmail_from = "portal@example.gov.cn"\n',
-                      encoding="utf-8")
+    config = write_config(work, base / "datasets", build=base / "build", queue={
+        "clock_file": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp.port, "mail_from": "portal@example.gov.cn"})
     srv = Server(config).start()
     yield srv, inbox, clock
     srv.stop()

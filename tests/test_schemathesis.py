@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Server, run_portal
+from conftest import Server, run_portal, write_config
 
 pytestmark = pytest.mark.server
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -21,12 +21,10 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
 def live(built_portal, tmp_path_factory):
     work = tmp_path_factory.mktemp("schemathesis")
     base = built_portal.parent
-    config = work / "portal.toml"
     # Limits high enough that the fuzzer tests the API, not the quota (429 is documented anyway).
-    config.write_text(f'datasets_dir = "{base / "datasets"}"\nbuild_dir = "{base / "build"}"\n'
-                      f'state_dir = "{work / "state"}"\n[quotas]\nanonymous_per_minute = 100000\n'
-                      'individual_per_minute = 100000\norganisation_per_minute = 100000\n'
-                      'register_per_hour = 100000\ncodes_per_hour = 100000\n', encoding="utf-8")
+    config = write_config(work, base / "datasets", build=base / "build", quotas={
+        "anonymous_per_minute": 100000, "individual_per_minute": 100000, "organisation_per_minute": 100000,
+        "register_per_hour": 100000, "codes_per_hour": 100000})
     srv = Server(config).start()
     yield srv
     srv.stop()

@@ -15,7 +15,7 @@ from portal import audit
 from portal import config as config_mod
 from portal.accounts import read_outbox
 from portal.store import Store
-from tests.conftest import Server
+from conftest import Server
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")

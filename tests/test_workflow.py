@@ -14,7 +14,7 @@ from portal.access import services
 from portal.publish import publish
 from portal.state import read_catalog
 from portal.workflow import Workflow, WorkflowError, content_hash, files_from_folder, folder_files, withdrawn
-from tests.conftest import write_config
+from conftest import write_config
 
 DEPT, OTHER_DEPT = "温州市测试数据局", "温州市另一个局"
 DISTRICTS = ["鹿城区", "龙湾区", "瓯海区", "洞头区", "乐清市", "瑞安市"]

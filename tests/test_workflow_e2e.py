@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import Server, run_portal, write_config
+from conftest import Server, run_portal, write_config
 from tests.test_workflow import DEPT, make_dataset
 
 pytestmark = pytest.mark.server

@@ -175,4 +175,8 @@
     if (form.elements["kind"]) form.elements["kind"].addEventListener("change", function () { toggleGroups(form); });
     form.addEventListener("submit", function (ev) { submit(form, ev); });
   });
+
+  // Shared with the other form scripts (staff.js), so field errors and CSRF work one way everywhere.
+  window.odpForm = { fields: fields, clearErrors: clearErrors, showError: showError, summary: summary,
+                     csrf: csrf, cast: cast };
 })();

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
   var root = document.getElementById("odp-staff");
-  if (!root) return;
+  var F = window.odpForm;   // field errors, CSRF and value casting, from forms.js (loaded first)
+  if (!root || !F) return;
   var STORE = "odp-staff-key";   // sessionStorage only: gone when the tab closes
   var URGENCY = { due_soon: ["即将到期", "request"], overdue: ["已逾期", "overdue"],
                   seriously_overdue: ["严重逾期", "overdue"], supplement_expired: ["补正期限已过", "overdue"] };
@@ -20,14 +21,6 @@
     return e;
   }
 
-  var csrfToken = null;   // double-submit token: GET /api/portal/csrf sets the cookie and returns the value
-  function csrf() {
-    if (csrfToken) return Promise.resolve(csrfToken);
-    return fetch("/api/portal/csrf", { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : {}; })
-      .then(function (d) { csrfToken = d.csrf_token || ""; return csrfToken; });
-  }
-
   function api(method, url, body) {
     var init = { method: method, credentials: "same-origin",
                  headers: { "Accept": "application/json", "Authorization": "Bearer " + key() } };
@@ -35,7 +28,7 @@
     if (method === "POST") {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body || {});
-      ready = csrf().then(function (t) { if (t) init.headers["X-CSRF-Token"] = t; });
+      ready = F.csrf().then(function (t) { if (t) init.headers["X-CSRF-Token"] = t; });
     }
     return ready.then(function () { return fetch(url, init); }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
@@ -44,42 +37,10 @@
     });
   }
 
-  // ---- errors next to fields (same markup as forms.js) ----
-  function controls(form) {
-    return Array.prototype.filter.call(form.elements, function (e) { return e.name && e.tagName !== "BUTTON"; });
-  }
-  function clearErrors(form) {
-    form.querySelectorAll(".odp-error").forEach(function (e) { e.remove(); });
-    controls(form).forEach(function (c) {
-      c.removeAttribute("aria-invalid");
-      var ids = (c.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
-        return id && id.slice(-6) !== "-error";
-      });
-      if (ids.length) c.setAttribute("aria-describedby", ids.join(" ")); else c.removeAttribute("aria-describedby");
-    });
-    var box = form.querySelector(".odp-form-errors");
-    box.hidden = true;
-    box.textContent = "";
-  }
-  function showError(form, name, message) {
-    var c = form.elements[name];
-    if (!c || !c.id) return false;
-    var p = el("p", message, "odp-error");
-    p.id = c.id + "-error";
-    c.parentNode.appendChild(p);
-    c.setAttribute("aria-invalid", "true");
-    c.setAttribute("aria-describedby", ((c.getAttribute("aria-describedby") || "") + " " + p.id).trim());
-    return true;
-  }
+  // ---- errors next to fields: the shared helpers of forms.js ----
   function summary(form, text, loose) {
+    F.summary(form, text, loose);
     var box = form.querySelector(".odp-form-errors");
-    box.textContent = text;
-    if (loose && loose.length) {
-      var ul = el("ul");
-      loose.forEach(function (m) { ul.appendChild(el("li", m)); });
-      box.appendChild(ul);
-    }
-    box.hidden = false;
     var bad = form.querySelector("[aria-invalid=true]");
     if (bad) { bad.focus(); return; }
     box.setAttribute("tabindex", "-1");
@@ -87,20 +48,18 @@
   }
   function failed(form, res) {
     var errors = res.data.fields || res.data.errors || {}, loose = [];
-    Object.keys(errors).forEach(function (n) { if (!showError(form, n, errors[n])) loose.push(errors[n]); });
+    Object.keys(errors).forEach(function (n) { if (!F.showError(form, n, errors[n])) loose.push(errors[n]); });
     var text = res.data.error || res.data.message || (res.status >= 500 ? MESSAGES.server : MESSAGES.failed);
     summary(form, typeof text === "string" ? text : MESSAGES.failed, loose);
   }
 
   function collect(form) {
     var body = {}, missing = [];
-    controls(form).forEach(function (c) {
-      var v = c.value.trim(), kind = c.getAttribute("data-cast");
+    F.fields(form).forEach(function (c) {
+      var v = c.value.trim();
       if (c.required && !v) missing.push(c.name);
       if (v === "" || c.getAttribute("data-send") !== "body") return;
-      if (kind === "int") body[c.name] = /^-?\d+$/.test(v) ? parseInt(v, 10) : v;
-      else if (kind === "list") body[c.name] = v.split(/[、,，;；\s]+/).filter(Boolean);
-      else body[c.name] = v;
+      body[c.name] = F.cast(c.getAttribute("data-cast"), v);
     });
     return { body: body, missing: missing };
   }
@@ -198,7 +157,7 @@
     return api("GET", "/api/portal/requests/" + encodeURIComponent(tracking)).then(function (res) {
       if (!res.ok) { $("staff-queue-status").textContent = res.data.error || MESSAGES.failed; return; }
       root.querySelectorAll("form.odp-staff-form").forEach(function (f) {
-        if (f !== keyForm) { clearErrors(f); f.reset(); f.parentNode.querySelector(".odp-result").textContent = ""; }
+        if (f !== keyForm) { F.clearErrors(f); f.reset(); f.parentNode.querySelector(".odp-result").textContent = ""; }
       });
       $("staff-action-status").textContent = "";
       show(res.data.request);
@@ -208,13 +167,13 @@
 
   function act(form, ev) {
     ev.preventDefault();
-    clearErrors(form);
+    F.clearErrors(form);
     var out = form.parentNode.querySelector(".odp-result");
     out.textContent = "";
     if (!key()) return summary(form, MESSAGES.noKey);
     var req = collect(form);
     if (req.missing.length) {
-      req.missing.forEach(function (n) { showError(form, n, MESSAGES.required); });
+      req.missing.forEach(function (n) { F.showError(form, n, MESSAGES.required); });
       return summary(form, MESSAGES.failed);
     }
     var url = form.getAttribute("data-endpoint").replace("{tracking}", encodeURIComponent(current));
@@ -228,9 +187,9 @@
 
   keyForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    clearErrors(keyForm);
+    F.clearErrors(keyForm);
     var value = keyForm.elements["api_key"].value.trim();
-    if (!value) { showError(keyForm, "api_key", MESSAGES.required); return summary(keyForm, MESSAGES.failed); }
+    if (!value) { F.showError(keyForm, "api_key", MESSAGES.required); return summary(keyForm, MESSAGES.failed); }
     sessionStorage.setItem(STORE, value);
     loadQueue();
   });
