@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from anonymize import names
 from anonymize.checksums import date_ok, luhn_ok, normalize_digits, resident_id15_ok, resident_id_ok, uscc_ok
@@ -420,9 +420,8 @@ PERSONAL_ENTITIES = frozenset(s.entity for s in SPECS) - ORG_ENTITIES
 RANK = {s.entity: i for i, s in enumerate(SPECS)}
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One detected span of text."""
+class Finding(NamedTuple):
+    """One detected span of text (a named tuple: made by the hundred thousand, far cheaper than a dataclass)."""
 
     entity: str
     start: int

@@ -126,6 +126,7 @@ _COMPOUND = frozenset(COMPOUND_SURNAMES)
 _SAFE_FIRST = (SINGLE_SURNAMES - RISKY_SURNAMES) | frozenset(c[0] for c in COMPOUND_SURNAMES)
 
 
+@functools.lru_cache(maxsize=65536)  # the same candidates recur in every cell (凌晨, 高峰, 乐清)
 def name_invalid(s: str, trusted: bool = False) -> bool:
     """Not a name: a common word (信息, 时代, 家属), or ending like a place (东丽区, 王路).
     trusted: a trigger word said a name follows, so words jieba tags as names (高峰) are names."""

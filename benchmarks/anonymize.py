@@ -73,16 +73,20 @@ def phase_floor(src: Path, db_path: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, **peak_mb()}
 
 
-def phase_pipeline(src: Path, db_path: Path) -> dict:
+def phase_pipeline(src: Path, db_path: Path, search: bool = False) -> dict:
     import sqlite_utils
     from anonymize.policy import desensitize
     from anonymize.read import open_table
+    from portal import tables
     rec = record()
     t0 = time.perf_counter()
     table = open_table(src)
     with tempfile.TemporaryDirectory() as state:
         header, rows, report = desensitize(table.header, table.rows, rec, b"bench-key" * 4, "bench", state)
-        sqlite_utils.Database(db_path)["t"].insert_all((dict(zip(header, r)) for r in rows), batch_size=BATCH)
+        cols = [rec.column(h) for h in header]
+        # The insertion publish uses (portal.tables.write); the full-text index only with --search.
+        tables.write(sqlite_utils.Database(db_path), "t", cols, rows, str(src),
+                     [c.name for c in cols if c.search] if search else ())
     seconds = time.perf_counter() - t0
     free = next(c for c in report.columns if c.name == "诉求内容")
     return {"seconds": seconds, "rows": report.rows, "residual": report.residual,

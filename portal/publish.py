@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -18,11 +17,9 @@ from metadata import history
 from metadata.schema import Record
 from metadata.validate import load, load_all
 
-from . import downloads, search
+from . import downloads, tables
 from .config import Config
 
-BATCH = 10_000
-SQL_TYPES = {"text": str, "integer": int, "number": float, "date": str, "datetime": str, "boolean": int}
 PUBLIC_DB, RESTRICTED_DB = "data", "restricted"
 FACET_MAX_ROWS = 50_000  # larger tables offer facets on request (?_facet=column), not by default
 
@@ -40,26 +37,6 @@ def record_json(record: Record) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(record), default=default, ensure_ascii=False))
 
 
-def _coerce(value: str, ctype: str, where: str):
-    """Typed value for SQLite; '' is NULL. The message names the place, never the value."""
-    v = value.strip()
-    if v == "":
-        return None
-    try:
-        if ctype == "integer":
-            f = float(v.replace(",", ""))
-            if not f.is_integer():
-                raise ValueError
-            return int(f)
-        if ctype == "number":
-            return float(v.replace(",", ""))
-        if ctype == "boolean":
-            return {"true": 1, "false": 0, "1": 1, "0": 0, "是": 1, "否": 0}[v.lower()]
-    except (ValueError, KeyError):
-        raise PublishError(f"{where}: 不是有效的 {ctype} 值 (value is not a valid {ctype})") from None
-    return v
-
-
 def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
     src = folder / record.source.file
@@ -67,34 +44,14 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
     cols = [record.column(h) for h in header]
-    db[record.table].create({c.name: SQL_TYPES[c.type] for c in cols})
-    search_cols = [c.name for c in cols if c.search]
-    digest = hashlib.sha256()
-    batch, fts_batch = [], []
-
-    def flush():
-        db[record.table].insert_all(batch, batch_size=BATCH)
-        if search_cols:
-            db[f"{record.table}_fts"].insert_all(fts_batch, batch_size=BATCH)
-        batch.clear()
-        fts_batch.clear()
-
-    if search_cols:
-        db.execute(f"create virtual table [{record.table}_fts] using fts5(text)")
-    for n, row in enumerate(rows, start=2):
-        digest.update(json.dumps(row, ensure_ascii=False).encode())
-        typed = {c.name: _coerce(v, c.type, f"{src} 第{n}行 列'{c.name}'") for c, v in zip(cols, row)}
-        batch.append(typed)
-        if search_cols:
-            text = " ".join(row[i] for i, h in enumerate(header) if h in search_cols)
-            fts_batch.append({"rowid": n - 1, "text": search.to_index(text)})
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    try:
+        _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search])
+    except tables.TypeProblem as e:
+        raise PublishError(str(e)) from None
     for c in cols:
         if c.facet:
             db[record.table].create_index([c.name], if_not_exists=True)
-    return {"row_count": report.rows, "content_hash": "sha256:" + digest.hexdigest(),
+    return {"row_count": report.rows, "content_hash": content_hash,
             "report": report.as_dict(), "report_text": report.as_text(), "columns": header}
 
 

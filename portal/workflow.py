@@ -134,7 +134,7 @@ def check(folder: Path, key: bytes, state_dir: Path | None = None):
     from anonymize.operators import PolicyError
     from anonymize.policy import ResidualError
     from anonymize.read import InputError
-    from .publish import PublishError
+    from .tables import TypeProblem
     result = {"problems": [], "warnings": [], "report": None, "report_text": None, "rows": None,
               "output_hash": None, "preview": None, "residual_scan": "not run", "note": None}
     try:
@@ -152,7 +152,7 @@ def check(folder: Path, key: bytes, state_dir: Path | None = None):
     except ResidualError as e:
         result["residual_scan"] = "failed"
         result["problems"].append({"field": "source", "kind": "residual", "message": str(e)})
-    except (InputError, PolicyError, PublishError) as e:
+    except (InputError, PolicyError, TypeProblem) as e:
         result["problems"].append({"field": "source", "kind": type(e).__name__, "message": str(e)})
     return record, result
 
@@ -161,21 +161,18 @@ def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None
     """Run every row through the publication rules; keep the report, a preview and the output hash."""
     from anonymize.policy import desensitize
     from anonymize.read import open_table
-    from .publish import _coerce  # the exact type rules of publication
+    from .tables import Typed  # the exact typing and hash of publication
     table = open_table(folder / record.source.file, record.source.encoding, record.source.sheet)
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
-    cols = [record.column(h) for h in header]
-    digest, preview = hashlib.sha256(), []
+    typed, preview = Typed([record.column(h) for h in header], record.source.file), []
     try:
         for n, row in enumerate(rows, start=2):
-            digest.update(json.dumps(row, ensure_ascii=False).encode())  # as publish hashes what it publishes
-            for c, v in zip(cols, row):
-                _coerce(v, c.type, f"{record.source.file} 第{n}行 列'{c.name}'")
+            typed.row(n, row)
             if len(preview) < PREVIEW_ROWS:
                 preview.append(row)
     finally:  # a failing row still leaves the report of the rows before it
         result.update(report=report.as_dict(), report_text=report.as_text(), rows=report.rows)
-    result.update(output_hash="sha256:" + digest.hexdigest(), preview={"columns": header, "rows": preview})
+    result.update(output_hash=typed.content_hash, preview={"columns": header, "rows": preview})
 
 
 def _write_private(path: Path, data: bytes) -> None:

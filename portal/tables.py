@@ -1,0 +1,106 @@
+"""A desensitized row stream in its published form: typed values, a content hash, and a SQLite table.
+
+Publishing and the department workflow's pre-check share it, so both type and hash rows the same way.
+The table is created by sqlite-utils; rows go in with one executemany per batch (sqlite-utils' insert_all
+builds a dict and re-inspects every value per row, which costs more than reading the CSV does).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable, Iterable, Iterator
+
+import sqlite_utils
+
+from . import search
+
+BATCH = 10_000
+SQL_TYPES = {"text": str, "integer": int, "number": float, "date": str, "datetime": str, "boolean": int}
+_BOOLEANS = {"true": 1, "false": 0, "1": 1, "0": 0, "是": 1, "否": 0}
+
+
+class TypeProblem(ValueError):
+    """A value does not fit its column's declared type; the message names the place, never the value."""
+
+
+def coerce(value: str, ctype: str, where: str):
+    """Typed value for SQLite; '' is NULL."""
+    v = value.strip()
+    if v == "":
+        return None
+    try:
+        if ctype == "integer":
+            f = float(v.replace(",", ""))
+            if not f.is_integer():
+                raise ValueError
+            return int(f)
+        if ctype == "number":
+            return float(v.replace(",", ""))
+        if ctype == "boolean":
+            return _BOOLEANS[v.lower()]
+    except (ValueError, KeyError):
+        raise TypeProblem(f"{where}: 不是有效的 {ctype} 值 (value is not a valid {ctype})") from None
+    return v
+
+
+def _text(value: str, where: str):
+    return value.strip() or None  # coerce() for text types, without its dispatch (most columns are text)
+
+
+class Typed:
+    """Types rows column by column and hashes them as published; `source` names the file in errors."""
+
+    def __init__(self, columns: list, source: str):
+        self.columns, self.source = columns, source
+        self._convert: list[Callable] = [
+            _text if SQL_TYPES[c.type] is str else (lambda v, where, t=c.type: coerce(v, t, where))
+            for c in columns]
+        self._digest = hashlib.sha256()
+
+    def row(self, n: int, row: list[str]) -> list:
+        """Row n (the source line, header = 1) as typed values."""
+        self._digest.update(json.dumps(row, ensure_ascii=False).encode())
+        try:
+            return [f(v, "") for f, v in zip(self._convert, row)]
+        except TypeProblem:  # name the place only now: building it per cell would cost more than typing
+            for c, f, v in zip(self.columns, self._convert, row):
+                f(v, f"{self.source} 第{n}行 列'{c.name}'")
+            raise
+
+    @property
+    def content_hash(self) -> str:
+        return "sha256:" + self._digest.hexdigest()
+
+
+def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[list[str]], source: str,
+          search_columns: Iterable[str] = ()) -> tuple[int, str]:
+    """Create `table` and insert the rows (with a bigram full-text index of `search_columns`).
+    Returns (rows written, content hash)."""
+    db[table].create({c.name: SQL_TYPES[c.type] for c in columns})
+    names = [c.name for c in columns]
+    insert = f"insert into [{table}] ({', '.join(f'[{n}]' for n in names)}) values ({', '.join('?' * len(names))})"
+    indexed = [i for i, n in enumerate(names) if n in set(search_columns)]
+    if indexed:
+        db.execute(f"create virtual table [{table}_fts] using fts5(text)")
+    insert_fts = f"insert into [{table}_fts] (rowid, text) values (?, ?)"
+    typed, count = Typed(columns, source), 0
+    for batch in _batches(enumerate(rows, start=2), BATCH):
+        values = [typed.row(n, row) for n, row in batch]
+        with db.conn:
+            db.conn.executemany(insert, values)
+            if indexed:
+                db.conn.executemany(insert_fts, [(n - 1, search.to_index(" ".join(row[i] for i in indexed)))
+                                                 for n, row in batch])
+        count += len(batch)
+    return count, typed.content_hash
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
