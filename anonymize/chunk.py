@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import operators
-from .scan import Profile, Scanner, scan_cell
+from .scan import Profile, Scanner, redact_whole, scan_cell
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkR
                 if job.profile.fits(value):
                     res.skipped[c] += 1
                 else:
-                    cell = scan_cell(scanner, value, job.allowed)
+                    cell = redact_whole(scanner, value, job.profile.entity, job.allowed) if job.profile.whole \
+                        else scan_cell(scanner, value, job.allowed)
                     if cell.found or cell.kept:
                         res.found[c].update(cell.found)
                         res.kept[c].update(cell.kept)
@@ -78,7 +79,7 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkR
                         res.changed[c] += new != value
                     value = new
                 if value:
-                    rest = [f.entity for f in scanner.personal(value) if f.entity not in job.exempt]
+                    rest = [f.entity for f in scanner.personal(value, job.exempt)]
                     if rest:
                         res.failure = (r, c, rest[0])
                         return res

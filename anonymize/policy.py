@@ -10,6 +10,7 @@ from typing import Iterator
 from metadata.schema import PERSONAL_KINDS, Record
 
 from . import kanon, operators
+from .headers import header_entity
 from .parallel import OrderedPool, default_workers
 from .chunk import ChunkResult, ColumnJob, run_chunk
 from .scan import ENTITY_LABELS, SAMPLE_ROWS, Profile, Scanner, profile_column, redact, redact_span
@@ -121,7 +122,10 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     profiles = []
     for i, (_, _, fn) in enumerate(funcs):
         free = bool(cols[i] and cols[i].free_text)
-        p = profile_column([r[i] for r in sample if i < len(r)], free) if fn == "scan" else Profile("rule")
+        # A header names the entity only where the dataset has not examined the column (declared it
+        # personal, or asserted kinds in it organisational).
+        hint = header_entity(header[i]) if not (cols[i] and cols[i].organisational) else None
+        p = profile_column([r[i] for r in sample if i < len(r)], free, hint) if fn == "scan" else Profile("rule")
         profiles.append(p)
         report.columns[i].profile = p.describe()
     run = _Run(funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer,
@@ -185,10 +189,10 @@ class _Run:
         for j, i in self.given:
             fn, rep = self.funcs[i][2], self.report.columns[i]
             declared = PERSONAL_KINDS.get(rep.declared or "", "DECLARED")
-            for values in batch:
-                value = values[j]
+            column = [values[j] for values in batch]
+            for values, value, new in zip(batch, column, fn.many(column)):
                 if value:
-                    values[j] = new = fn(value)
+                    values[j] = new
                     rep.found[declared] += 1
                     rep.changed += new != value
         return batch

@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import operators
-from .detect import PERSONAL_ENTITIES, find
+from .headers import is_blank
+from .detect import PERSONAL_ENTITIES, SPEC_BY_ENTITY, find
 
 SAMPLE_ROWS = 2000
 MEMO_MAX_LEN = 40          # short cells repeat (categories, districts): remember their scan result
@@ -54,6 +55,8 @@ class Profile:
     safe_values: frozenset = frozenset()   # a small category set, every value verified clean
     safe_codes: frozenset = frozenset()    # code shapes seen often and never with a finding
     safe_fixed: bool = False               # dates, times and small numbers skip the detector
+    whole: bool = False                    # identifier columns: every non-blank cell is the entity
+    by_header: bool = False                # the column's header named the entity
 
     def fits(self, value: str) -> bool:
         if self.kind != "clean":
@@ -66,7 +69,8 @@ class Profile:
 
     def describe(self) -> str:
         if self.kind == "identifier":
-            return f"identifier ({self.entity})"
+            how = ", by header" if self.by_header else ""
+            return f"identifier ({self.entity}{how}{', whole cells' if self.whole else ''})"
         parts = [self.kind]
         if self.safe_values:
             parts.append(f"{len(self.safe_values)} safe values")
@@ -75,10 +79,18 @@ class Profile:
         return ", ".join(parts)
 
 
-def profile_column(cells: list[str], free_text: bool = False) -> Profile:
-    """Classify a column from a sample of its cells (see Profile)."""
+# Identifier columns whose values are redacted whole: a value the detector misses (a typo in a check
+# digit, an odd format) is still the entity. Addresses are not: their columns mix levels of detail.
+WHOLE_CELL_ENTITIES = frozenset(
+    "CN_RESIDENT_ID CN_MOBILE BANK_CARD EMAIL CN_PASSPORT CN_HMT_PERMIT CN_LICENSE_PLATE PERSON".split())
+
+
+def profile_column(cells: list[str], free_text: bool = False, header_entity: str | None = None) -> Profile:
+    """Classify a column from a sample of its cells (see Profile); header_entity: what its header names."""
     if free_text:
         return Profile("free_text")
+    if header_entity in WHOLE_CELL_ENTITIES:
+        return Profile("identifier", entity=header_entity, whole=True, by_header=True)
     values = [c for c in cells if c]
     if not values:
         return Profile("clean", safe_fixed=True)
@@ -88,7 +100,8 @@ def profile_column(cells: list[str], free_text: bool = False) -> Profile:
                     and fs[0].end - fs[0].start >= len(v.strip()))
     n_whole = sum(whole[e] for e in whole)
     if n_whole and n_whole * 2 >= len(set(values)):
-        return Profile("identifier", entity=whole.most_common(1)[0][0])
+        entity = whole.most_common(1)[0][0]
+        return Profile("identifier", entity=entity, whole=entity in WHOLE_CELL_ENTITIES)
     if _looks_like_text(values):
         return Profile("free_text")
     distinct = set(values)
@@ -116,29 +129,35 @@ class Scanner:
     """find() with a bounded memo for short cells, returning findings of personal entities only."""
 
     def __init__(self):
-        self.memo: dict[str, list] = {}
+        self.memo: dict[tuple, list] = {}
 
-    def personal(self, text: str) -> list:
+    def personal(self, text: str, skip: frozenset = frozenset()) -> list:
+        """Personal findings in `text`; `skip`: entities not looked for at all (a column's exempt kinds).
+        Skipping is never laxer than filtering afterwards: a skipped entity cannot outrank another."""
         if not text:
             return []
         short = len(text) <= MEMO_MAX_LEN
         if short:
-            hit = self.memo.get(text)
+            hit = self.memo.get((text, skip))
             if hit is not None:
                 return hit
-        hits = [f for f in find(text) if f.entity in PERSONAL_ENTITIES]
+        hits = [f for f in find(text, _LOOK_FOR - skip if skip else None) if f.entity in PERSONAL_ENTITIES]
         if short:
             if len(self.memo) >= MEMO_MAX_ITEMS:
                 self.memo.clear()
-            self.memo[text] = hits
+            self.memo[(text, skip)] = hits
         return hits
+
+
+_LOOK_FOR = frozenset(SPEC_BY_ENTITY)  # organisations too: they still outrank what they contain
 
 
 def redact_span(entity: str, text: str) -> str:
     """The safe default for a personal value found in a cell: keep only what cannot identify."""
     if entity == "CN_MOBILE":
         digits = "".join(ch for ch in text if ch.isdigit())
-        return operators.mask(digits[-11:], keep_first=3, keep_last=4)
+        if len(digits) >= 7:
+            return operators.mask(digits[-11:], keep_first=3, keep_last=4)
     return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"
 
 
@@ -159,6 +178,15 @@ class CellResult:
     found: list = field(default_factory=list)
     kept: list = field(default_factory=list)
     residual: str | None = None
+
+
+def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset = frozenset()) -> CellResult:
+    """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -)."""
+    if is_blank(value) or entity in allowed:
+        return scan_cell(scanner, value, allowed)
+    new = redact_span(entity, value)
+    rest = [f.entity for f in scanner.personal(new) if f.entity not in allowed]
+    return CellResult(new, [entity], [], rest[0] if rest else None)
 
 
 def scan_cell(scanner: Scanner, value: str, allowed: frozenset = frozenset()) -> CellResult:

@@ -165,3 +165,35 @@ def test_pseudonyms_agree_across_tables_with_a_state_dir(tmp_path, people):
     _, a, _ = run(["姓名"], rows, rec, state_dir=tmp_path)
     _, b, _ = run(["姓名"], rows[::-1], rec, state_dir=tmp_path)
     assert b == a[::-1] and (tmp_path / policy.PSEUDONYM_STORE).exists()
+
+
+def test_header_names_an_identifier_column_and_every_value_in_it_goes(people):
+    """No configuration: the headers 身份证号/手机/联系人 say what the values are, so values the detector
+    cannot recognise (a wrong check digit, a missing digit, a surname outside the lists) are still removed,
+    while blank markers stay and an organisation's phone column is left to the ordinary scan."""
+    bad_id = people[0][2][:-1] + ("0" if people[0][2][-1] != "0" else "1")   # check digit wrong
+    assert not personal(bad_id)
+    odd = [[bad_id, "138 1234 567", "禤晓东", "96345"],                        # 10-digit mobile typo
+           ["无", "不详", "—", "96345"]]
+    rows = [[i, p, n, "96345"] for n, p, i in people] + odd
+    header, out, report = run(["身份证号", "手机", "联系人", "单位值班电话"], rows)
+    assert header == ["身份证号", "手机", "联系人", "单位值班电话"]
+    for o, r in zip(out, rows):
+        if r[0] == "无":
+            assert o[:3] == ["无", "不详", "—"]
+            continue
+        assert o[0] == "［身份证号］" and o[2] == "［姓名］"
+        assert r[1] not in o[1] and "*" in o[1]
+        assert o[3] == "96345"                                                   # organisational header
+    profiles = {c.name: c.profile for c in report.columns}
+    assert profiles["身份证号"] == "identifier (CN_RESIDENT_ID, by header, whole cells)"
+    assert profiles["单位值班电话"].startswith("clean")
+
+
+def test_header_hint_yields_to_the_department_assertion():
+    """A column the dataset asserts organisational kinds in keeps its values where the scan finds none."""
+    rec = record(col("联系电话", organisational=("固定电话",)))
+    rows = [["0577-88886666"], ["88886666"]] * 10
+    _, out, report = run(["联系电话"], rows, rec)
+    assert out == rows
+    assert "by header" not in report.columns[0].profile and "whole" not in report.columns[0].profile
