@@ -96,7 +96,7 @@ def _needs_pseudonymizer(record: Record | None) -> bool:
 
 def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | None = None,
                 key: bytes | None = None, dataset: str = "-", state_dir: Path | str | None = None,
-                workers: int | None = None) -> tuple[list[str], Iterator[list[str]], Report]:
+                workers: int | None = None, defer_k: bool = False) -> tuple[list[str], Iterator[list[str]], Report]:
     """Return (output header, output rows, report); rows are produced lazily, the report fills as they go.
 
     Declared columns get their rule; every other cell is scanned (unless the column's profile, learned on
@@ -104,6 +104,8 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     asserts are organisational. Changed cells are re-scanned; a remaining finding raises ResidualError
     naming the row and column. Quasi-identifier columns are then made k-anonymous (Record.k_anonymity).
     state_dir: where the pseudonym mapping persists (keyed by HMAC), so surrogates agree across tables.
+    defer_k: rows stream out before k-anonymity is known and report.k_anonymity.decision must then be
+    applied by the caller to what it wrote (portal.tables.write does); otherwise rows wait for the last.
     """
     pseudonymizer = None
     if key and _needs_pseudonymizer(record):
@@ -135,7 +137,7 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     if qi:
         report.k_anonymity = kanon.KReport(record.k_anonymity, [out_header[j] for j in qi])
         gens = [_generalizer(cols[keep_idx[j]]) for j in qi]
-        out = kanon.enforce(out, qi, gens, report.k_anonymity)
+        out = (kanon.counting if defer_k else kanon.enforce)(out, qi, gens, report.k_anonymity)
     return out_header, out, report
 
 

@@ -67,45 +67,49 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
     return header
 
 
-def _decoded_lines(raw, path: Path, encoding: str, where: list[int]) -> Iterator[str]:
-    """Decode line by line so an undecodable byte is reported with its line number.
+def _undecodable_line(path: Path, encoding: str) -> int | None:
+    """The first line holding bytes `encoding` cannot decode (found again only after decoding failed).
 
-    Splitting bytes on newlines is safe for UTF-8 and GB18030/GBK (no trail byte is 0x0A); UTF-16
-    is decoded as a stream instead.
+    Splitting bytes on newlines is safe for UTF-8 and GB18030/GBK (no trail byte is 0x0A); UTF-16 is not
+    line-split, so no line is named there.
     """
     if encoding.startswith("utf-16"):
-        yield from io.TextIOWrapper(raw, encoding=encoding, newline="")
-        return
-    decoder = codecs.getdecoder(encoding)
-    for n, line in enumerate(raw, start=1):
-        where[0] = n
-        try:
-            yield decoder(line)[0]
-        except UnicodeDecodeError:
-            raise InputError(path, f"无法按 {encoding} 解码 (undecodable bytes for encoding {encoding})", row=n)
+        return None
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as raw:
+        for n, line in enumerate(raw, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return n
+    return None
 
 
 def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[list[str]]]:
-    raw = path.open("rb")
+    # Decoded as a stream (far faster than line by line); a decoding error is traced to its line after.
+    text = io.TextIOWrapper(path.open("rb"), encoding="utf-8" if encoding == "utf-8-sig" else encoding,
+                            newline="")
     if encoding == "utf-8-sig":
-        raw.read(3)
-        encoding = "utf-8"
-    line_no = [0]
-    reader = csv.reader(_decoded_lines(raw, path, encoding, line_no))
+        text.buffer.read(3)
+    reader = csv.reader(text)
+
+    def undecodable() -> InputError:
+        return InputError(path, f"无法按 {encoding} 解码 (undecodable bytes for encoding {encoding})",
+                          row=_undecodable_line(path, encoding))
     try:
         header = next(reader, None)
-    except (InputError, csv.Error) as e:
-        raw.close()
-        if isinstance(e, InputError):
-            raise
+    except (UnicodeDecodeError, csv.Error) as e:
+        text.close()
+        if isinstance(e, UnicodeDecodeError):
+            raise undecodable() from None
         raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=1)
     if header is None or not any(h.strip() for h in header):
-        raw.close()
+        text.close()
         raise InputError(path, "文件为空或没有表头 (empty file or no header row)")
     header = _check_header(path, header)
 
     def rows() -> Iterator[list[str]]:
-        with raw:
+        with text:
             try:
                 for row in reader:
                     if len(row) != len(header):
@@ -113,10 +117,12 @@ def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[list[str]]
                             continue  # blank line
                         raise InputError(path, f"该行有 {len(row)} 个字段，表头有 {len(header)} 个 "
                                                f"(ragged row: {len(row)} fields, header has {len(header)})",
-                                         line_no[0])
+                                         reader.line_num)
                     yield row
             except csv.Error as e:
-                raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=line_no[0])
+                raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=reader.line_num)
+            except UnicodeDecodeError:
+                raise undecodable() from None
     return header, rows()
 
 

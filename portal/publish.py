@@ -42,10 +42,13 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     src = folder / record.source.file
     table = open_table(src, record.source.encoding, record.source.sheet)
     # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
-    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
+    # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
+    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
+                                       defer_k=True)
     cols = [record.column(h) for h in header]
     try:
-        _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search])
+        _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
+                                       report.k_anonymity)
     except tables.TypeProblem as e:
         raise PublishError(str(e)) from None
     for c in cols:

@@ -12,6 +12,8 @@ from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
+from anonymize.kanon import KReport
+
 from . import search
 
 BATCH = 10_000
@@ -67,15 +69,27 @@ class Typed:
                 f(v, f"{self.source} 第{n}行 列'{c.name}'")
             raise
 
+    def values(self, positions: list[int], values) -> list:
+        """Some of a row's values typed as their columns type them (positions index the columns)."""
+        return [self._convert[p](v, f"{self.source} 列'{self.columns[p].name}'") for p, v in zip(positions, values)]
+
+    def fold_k(self, k: KReport | None) -> None:
+        """Fold the k-anonymity changes a deferred stream still had to get into the hash (no change, no
+        fold: the hash is then the same as that of the rows with the changes made)."""
+        if k is not None and k.decision:
+            changes = sorted([list(key), list(target)] for key, target in k.decision.items())
+            self._digest.update(b"\x00k-anonymity\x00" + json.dumps(changes, ensure_ascii=False).encode())
+
     @property
     def content_hash(self) -> str:
         return "sha256:" + self._digest.hexdigest()
 
 
 def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[list[str]], source: str,
-          search_columns: Iterable[str] = ()) -> tuple[int, str]:
+          search_columns: Iterable[str] = (), k: KReport | None = None) -> tuple[int, str]:
     """Create `table` and insert the rows (with a bigram full-text index of `search_columns`).
-    Returns (rows written, content hash)."""
+    k: the k-anonymity report of a deferred stream (desensitize(defer_k=True)); its decision is applied
+    to the written rows once the stream ends. Returns (rows written, content hash)."""
     db[table].create({c.name: SQL_TYPES[c.type] for c in columns})
     names = [c.name for c in columns]
     insert = f"insert into [{table}] ({', '.join(f'[{n}]' for n in names)}) values ({', '.join('?' * len(names))})"
@@ -89,10 +103,42 @@ def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[l
         with db.conn:
             db.conn.executemany(insert, values)
             if indexed:
-                db.conn.executemany(insert_fts, [(n - 1, search.to_index(" ".join(row[i] for i in indexed)))
-                                                 for n, row in batch])
+                db.conn.executemany(insert_fts, [(n - 1, _fts_text(row[i] for i in indexed)) for n, row in batch])
         count += len(batch)
+    if k is not None and k.decision:
+        _apply_k(db, table, typed, k, indexed)
+    typed.fold_k(k)
     return count, typed.content_hash
+
+
+def _fts_text(values) -> str:
+    return search.to_index(" ".join(values))
+
+
+def _apply_k(db: sqlite_utils.Database, table: str, typed: Typed, k: KReport, indexed: list[int]) -> None:
+    """Give the rows of each small class their decided quasi-identifier values. All rows are found
+    before any is changed, so a class changed into the values of another is not changed twice."""
+    names = [c.name for c in typed.columns]
+    pos = [names.index(n) for n in k.columns]
+    where = " and ".join(f"[{names[p]}] is ?" for p in pos)
+    found = {}
+    for key in k.decision:
+        found[key] = [r[0] for r in db.conn.execute(f"select rowid from [{table}] where {where}", typed.values(pos, key))]
+        if len(found[key]) < k.sizes[key]:  # typed values that no longer match their class: never publish
+            raise TypeProblem(f"{typed.source}: k-匿名处理未能定位全部行 (k-anonymity could not find every row "
+                              f"of a small class in columns {k.columns})")
+    sets = ", ".join(f"[{names[p]}] = ?" for p in pos)
+    with db.conn:
+        for key, ids in found.items():
+            target = typed.values(pos, k.decision[key])
+            db.conn.executemany(f"update [{table}] set {sets} where rowid = ?", [(*target, i) for i in ids])
+        if indexed and set(indexed) & set(pos):  # the full-text index holds the old values too
+            cols = ", ".join(f"[{names[i]}]" for i in indexed)
+            for key, ids in found.items():
+                for rowid in ids:
+                    row = db.conn.execute(f"select {cols} from [{table}] where rowid = ?", (rowid,)).fetchone()
+                    text = _fts_text("" if v is None else str(v) for v in row)
+                    db.conn.execute(f"update [{table}_fts] set text = ? where rowid = ?", (text, rowid))
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

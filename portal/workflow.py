@@ -163,15 +163,23 @@ def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None
     from anonymize.read import open_table
     from .tables import Typed  # the exact typing and hash of publication
     table = open_table(folder / record.source.file, record.source.encoding, record.source.sheet)
-    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir)
+    from anonymize.kanon import apply
+    # Deferred k-anonymity, as publish runs it, so that the hash is the one publishing will record.
+    header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
+                                       defer_k=True)
     typed, preview = Typed([record.column(h) for h in header], record.source.file), []
     try:
         for n, row in enumerate(rows, start=2):
             typed.row(n, row)
             if len(preview) < PREVIEW_ROWS:
-                preview.append(row)
+                preview.append(list(row))
     finally:  # a failing row still leaves the report of the rows before it
         result.update(report=report.as_dict(), report_text=report.as_text(), rows=report.rows)
+    k = report.k_anonymity
+    if k is not None:
+        qi = [header.index(c) for c in k.columns]
+        preview = [apply(row, qi, k.decision) for row in preview]
+    typed.fold_k(k)
     result.update(output_hash=typed.content_hash, preview={"columns": header, "rows": preview})
 
 

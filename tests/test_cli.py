@@ -64,6 +64,16 @@ def test_undecodable_bytes_name_the_row(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_undecodable_bytes_deep_in_a_large_file_name_their_row(tmp_path):
+    """The stream is decoded in blocks: the row is still the one holding the bad bytes (UTF-8 detected)."""
+    src = tmp_path / "big.csv"
+    body = "".join(f"{i},诉求内容正常{i}\n" for i in range(2, 6001)).encode("utf-8")
+    src.write_bytes("编号,备注\n".encode() + body + b"6001,\xe4\xb8\n6002,ok\n")
+    result = CliRunner().invoke(cli, ["anonymize", str(src), "-o", str(tmp_path / "o.csv"), "--encoding", "utf-8"])
+    _one_clear_error(result, "big.csv", "undecodable", "row 6001")
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_ragged_row_names_the_row(tmp_path):
     src = tmp_path / "bad.csv"
     src.write_text("a,b\n1,2\n3,4\n5,6,7\n", encoding="utf-8")
