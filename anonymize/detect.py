@@ -167,6 +167,13 @@ ORG_CLASS = H[:-1] + "A-Za-z0-9（）()]"
 ORG_START_AFTER = f"(?<!{H}.)(?<![A-Za-z0-9（）()].)"
 
 
+# Words after which a value is a person's ID number, account or record number, or date of birth.
+ID_WORD = _alt("身份证 居民身份证 公民身份号码 身份号码 证件号 证件号码 驾驶证 社会保障号码 社保号".split())
+NUMBER_WORD = _alt("QQ qq ＱＱ QQ号 qq号 微信 微信号 WeChat wechat 社保卡 社保卡号 医保卡 医保卡号 就诊卡号 病历号 住院号"
+                   " 门诊号 准考证号 考生号 学籍号 学号".split())
+BIRTH_WORD = _alt("出生日期 出生年月 出生年月日 出生于 生于 生日".split())
+
+
 @dataclass(frozen=True)
 class PatternSpec:
     """One regex of an entity, with the score a match gets before validation."""
@@ -191,7 +198,7 @@ class EntitySpec:
     validator: Optional[Callable[[str], bool]] = None  # checksum: True -> score 1.0, False -> dropped
     invalidator: Optional[Callable[..., bool]] = None  # plausibility: True -> dropped; gets trusted=
     gate: str = ""  # fast path only: a match is impossible unless this regex is found
-    group: str = "han"  # fast path only: "num", "at" or "han", the cheap pre-check the entity needs
+    group: str = "han"  # fast path only: "num", "at", "han" or "any", the cheap pre-check the entity needs
 
 
 def _resident_id_valid(s: str) -> bool:
@@ -238,6 +245,10 @@ SPECS: tuple = (
             PatternSpec("id15", f"[1-7１-７]{NB_NUM1}(?:{SEP}?{D}){{14}}{NA}", 0.3, min_digits=15),
             PatternSpec("excel_float", f"[1-8]{NB_NUM1}(?:\\.{D}{{1,17}})?[Ee]\\+?1[47]{NA}", 0.3, gate="Ee"),
             PatternSpec("excel_float", f"[1-8]{NB_NUM1}{D}{{14}}(?:{D}{{3}})?\\.0+{NA}", 0.3, gate=".", min_digits=15),
+            # After an ID word the value is an ID number even when a digit was mistyped.
+            PatternSpec("after_id_word", f"{ID_WORD}(?:号码|号)?[：:\\s]{{0,3}}"
+                                         f"(?P<v>{D}(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ]|{D}{{15}}){NA}",
+                        0.6, trusted=True, gate="证份码", min_digits=15),
         ),
         ("身份证", "身份证号", "身份证号码", "公民身份号码", "证件号码", "居民身份证"),
         validator=_resident_id_valid,
@@ -411,6 +422,23 @@ SPECS: tuple = (
         ("电话", "座机", "固话", "联系电话", "联系方式"),
         group="num",
     ),
+    EntitySpec(
+        "CN_PERSONAL_NUMBER",
+        (PatternSpec("after_number_word", f"{NUMBER_WORD}码?[：:\\s]{{0,3}}"
+                                          f"(?P<v>[A-Za-z0-9][A-Za-z0-9_\\-]{{4,29}})(?![A-Za-z0-9_\\-])",
+                     0.6, trusted=True),),
+        ("QQ", "微信", "社保卡", "医保卡", "病历号", "住院号", "准考证"),
+        gate=NUMBER_WORD,
+        group="any",
+    ),
+    EntitySpec(
+        "DATE_OF_BIRTH",
+        (PatternSpec("after_birth_word", f"{BIRTH_WORD}[：:\\s]{{0,3}}(?P<v>(?:19|20){D}{{2}}"
+                                         f"(?:[-/.年]{D}{{1,2}}(?:[-/.月]{D}{{1,2}}日?|月)?|{D}{{4}}))(?![0-9])",
+                     0.6, trusted=True),),
+        ("出生日期", "出生年月", "生日"),
+        gate=BIRTH_WORD,
+    ),
 )
 
 SPEC_BY_ENTITY = {s.entity: s for s in SPECS}
@@ -460,12 +488,15 @@ def value_span(m: re.Match) -> tuple:
 
 
 def score_match(spec: EntitySpec, pattern: PatternSpec, text: str) -> Optional[float]:
-    """Presidio's rule: validator True -> 1.0, False -> dropped; invalidator True -> dropped."""
+    """Presidio's rule: validator True -> 1.0, False -> dropped (kept at the pattern's score when the
+    pattern is trusted: 身份证号：+ 18 digits is an ID even with a mistyped check digit);
+    invalidator True -> dropped."""
     score = pattern.score
     if spec.validator is not None:
-        if not spec.validator(text):
+        if spec.validator(text):
+            score = 1.0
+        elif not pattern.trusted:
             return None
-        score = 1.0
     if spec.invalidator is not None and spec.invalidator(text, trusted=pattern.trusted):
         return None
     return score
@@ -491,6 +522,8 @@ def _groups(text: str) -> tuple[set, int]:
         groups.add("at")
     if not text.isascii() and _HAN.search(text):
         groups.add("han")
+    if groups or len(text) > 5:
+        groups.add("any")  # entities whose own gate is their only pre-check (QQ号12345)
     return groups, run
 
 

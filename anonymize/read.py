@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -54,7 +55,31 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
     return best.encoding
 
 
-def _check_header(path: Path, header: list[str]) -> list[str]:
+TITLE_ROWS_MAX = 3
+
+
+def _filled(cells) -> int:
+    return sum(1 for c in cells if c not in (None, "") and str(c).strip())
+
+
+def _past_titles(first: list, rest: Iterator[list]) -> tuple[list, int, Iterator[list]]:
+    """Spreadsheets exported by departments often open with a title line (温州市…统计表) and blank
+    lines above the real header. Rows with at most one filled cell are skipped when a row with more
+    follows within TITLE_ROWS_MAX rows; otherwise (a one-column table) nothing is skipped.
+    Returns (header row, rows skipped, the remaining rows)."""
+    if _filled(first) > 1:
+        return first, 0, rest
+    peeked = []
+    for row in rest:
+        peeked.append(row)
+        if _filled(row) > 1:
+            return row, len(peeked), rest
+        if len(peeked) >= TITLE_ROWS_MAX:
+            break
+    return first, 0, itertools.chain(peeked, rest)
+
+
+def _check_header(path: Path, header: list[str], row: int = 1) -> list[str]:
     header = [h.strip() for h in header]
     problems = [f"第{i + 1}列表头为空 (blank header in column {i + 1})" for i, h in enumerate(header) if not h]
     seen: set[str] = set()
@@ -63,7 +88,7 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
             problems.append(f"表头 '{h}' 重复 (duplicate header)")
         seen.add(h)
     if problems:
-        raise InputError(path, "; ".join(problems), row=1)
+        raise InputError(path, "; ".join(problems), row=row)
     return header
 
 
@@ -106,12 +131,19 @@ def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[list[str]]
     if header is None or not any(h.strip() for h in header):
         text.close()
         raise InputError(path, "文件为空或没有表头 (empty file or no header row)")
-    header = _check_header(path, header)
+    try:
+        header, skipped, remaining = _past_titles(header, reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        text.close()
+        if isinstance(e, UnicodeDecodeError):
+            raise undecodable() from None
+        raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=reader.line_num)
+    header = _check_header(path, header, 1 + skipped)
 
     def rows() -> Iterator[list[str]]:
         with text:
             try:
-                for row in reader:
+                for row in remaining:
                     if len(row) != len(header):
                         if not any(cell.strip() for cell in row):
                             continue  # blank line
@@ -154,15 +186,16 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[
     if first is None or not any(v not in (None, "") for v in first):
         wb.close()
         raise InputError(path, "工作表为空或没有表头 (empty sheet or no header row)")
+    first, skipped, it = _past_titles(first, it)
     # Trailing empty header cells are formatting residue, not columns.
     cells = [_cell_text(v) for v in first]
     while cells and not cells[-1].strip():
         cells.pop()
-    header = _check_header(path, cells)
+    header = _check_header(path, cells, 1 + skipped)
 
     def rows() -> Iterator[list[str]]:
         try:
-            for n, values in enumerate(it, start=2):
+            for n, values in enumerate(it, start=2 + skipped):
                 row = [_cell_text(v) for v in values]
                 extra = row[len(header):]
                 if any(c.strip() for c in extra):

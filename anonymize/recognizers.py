@@ -52,6 +52,8 @@ class ChineseRecognizer(PatternRecognizer):
         """Presidio's scoring: validated -> MAX_SCORE, failed validation or invalidated -> dropped."""
         validation = self.validate_result(value)
         score = pattern.score if validation is None else (self.MAX_SCORE if validation else self.MIN_SCORE)
+        if validation is False and pattern.trusted:  # detect.score_match: a trigger word vouches for it
+            score = pattern.score
         if self.invalidate_result(value, trusted=pattern.trusted):
             score = self.MIN_SCORE
         if score <= self.MIN_SCORE:
@@ -99,6 +101,8 @@ LicensePlateRecognizer = _spec_class("LicensePlateRecognizer", "CN_LICENSE_PLATE
 OrgNameRecognizer = _spec_class("OrgNameRecognizer", "ORG_NAME")
 AddressRecognizer = _spec_class("AddressRecognizer", "CN_ADDRESS")
 LandlineRecognizer = _spec_class("LandlineRecognizer", "CN_LANDLINE")
+PersonalNumberRecognizer = _spec_class("PersonalNumberRecognizer", "CN_PERSONAL_NUMBER")
+BirthDateRecognizer = _spec_class("BirthDateRecognizer", "DATE_OF_BIRTH")
 _PersonPatterns = _spec_class("_PersonPatterns", "PERSON")
 
 
@@ -130,6 +134,8 @@ RECOGNIZER_CLASSES = (
     PersonRecognizer,
     AddressRecognizer,
     LandlineRecognizer,
+    PersonalNumberRecognizer,
+    BirthDateRecognizer,
 )
 
 

@@ -19,6 +19,7 @@ ENTITY_LABELS = {
     "PERSON": "姓名", "CN_RESIDENT_ID": "身份证号", "CN_MOBILE": "手机号码", "CN_LANDLINE": "电话",
     "BANK_CARD": "银行卡号", "EMAIL": "电子邮箱", "CN_PASSPORT": "护照号", "CN_HMT_PERMIT": "通行证号",
     "CN_LICENSE_PLATE": "车牌号", "CN_ADDRESS": "地址", "CN_FLOAT_ID": "身份证号",
+    "CN_PERSONAL_NUMBER": "个人编号", "DATE_OF_BIRTH": "出生日期",
 }
 
 # Shapes that cannot hold a personal identifier whatever their digits: dates, times, small numbers
@@ -82,7 +83,8 @@ class Profile:
 # Identifier columns whose values are redacted whole: a value the detector misses (a typo in a check
 # digit, an odd format) is still the entity. Addresses are not: their columns mix levels of detail.
 WHOLE_CELL_ENTITIES = frozenset(
-    "CN_RESIDENT_ID CN_MOBILE BANK_CARD EMAIL CN_PASSPORT CN_HMT_PERMIT CN_LICENSE_PLATE PERSON".split())
+    "CN_RESIDENT_ID CN_MOBILE BANK_CARD EMAIL CN_PASSPORT CN_HMT_PERMIT CN_LICENSE_PLATE PERSON CN_PERSONAL_NUMBER"
+    " DATE_OF_BIRTH".split())
 
 
 def profile_column(cells: list[str], free_text: bool = False, header_entity: str | None = None) -> Profile:
@@ -158,7 +160,14 @@ def redact_span(entity: str, text: str) -> str:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 7:
             return operators.mask(digits[-11:], keep_first=3, keep_last=4)
+    if entity == "DATE_OF_BIRTH":  # generalized to the year, as the generalize rule does
+        year = _YEAR.search(text)
+        if year:
+            return f"{year.group()}年"
     return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"
+
+
+_YEAR = re.compile("(?:19|20)[0-9]{2}")
 
 
 def redact(text: str, hits: list) -> str:

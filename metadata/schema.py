@@ -34,6 +34,7 @@ PERSONAL_KINDS = {
     "姓名": "PERSON", "身份证号": "CN_RESIDENT_ID", "手机号码": "CN_MOBILE", "固定电话": "CN_LANDLINE",
     "银行卡号": "BANK_CARD", "电子邮箱": "EMAIL", "护照号": "CN_PASSPORT", "港澳台通行证": "CN_HMT_PERMIT",
     "车牌号": "CN_LICENSE_PLATE", "住址": "CN_ADDRESS", "出生日期": "DATE_OF_BIRTH", "年龄": "AGE",
+    "个人编号": "CN_PERSONAL_NUMBER",
     "其他": "OTHER",
 }
 RULE_OPS = ("keep", "drop", "mask", "pseudonymize", "generalize")

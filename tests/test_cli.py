@@ -107,3 +107,31 @@ def test_serve_before_publish_is_a_clear_error(tmp_path):
     cfg.write_text(f'build_dir = "{tmp_path / "build"}"\nstate_dir = "{tmp_path / "state"}"\n')
     result = CliRunner().invoke(cli, ["--config", str(cfg), "serve", "--port", "1"])
     _one_clear_error(result, "portal build")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_title_line_above_the_header_is_skipped(tmp_path, suffix):
+    """Department exports often open with a title (and a blank line) above the header."""
+    table = [["温州市低保对象名单（2026年10月）", "", ""], ["", "", ""], ["姓名", "身份证号", "区县"],
+             ["王芳", "330302199001011235", "鹿城区"]]
+    src = tmp_path / f"titled.{suffix}"
+    if suffix == "csv":
+        src.write_bytes("\n".join(",".join(r) for r in table).encode("gbk") + b"\n")
+    else:
+        import openpyxl
+        wb = openpyxl.Workbook()
+        for r in table:
+            wb.active.append(r)
+        wb.save(src)
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(cli, ["anonymize", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines() == ["姓名,身份证号,区县", "［姓名］,［身份证号］,鹿城区"]
+
+
+def test_a_one_column_table_keeps_its_first_row_as_header(tmp_path):
+    src = tmp_path / "one.csv"
+    src.write_text("区县\n鹿城区\n龙湾区\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert CliRunner().invoke(cli, ["anonymize", str(src), "-o", str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines() == ["区县", "鹿城区", "龙湾区"]

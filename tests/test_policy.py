@@ -197,3 +197,10 @@ def test_header_hint_yields_to_the_department_assertion():
     _, out, report = run(["联系电话"], rows, rec)
     assert out == rows
     assert "by header" not in report.columns[0].profile and "whole" not in report.columns[0].profile
+
+
+def test_header_named_birth_dates_keep_the_year_and_accounts_go():
+    rows = [["1985-03-12", "12345678", "正常"], ["1990年1月1日", "wxid_ab12cd", "正常"], ["不详", "无", "正常"]]
+    header, out, report = run(["出生日期", "QQ号", "备注"], rows)
+    assert out == [["1985年", "［个人编号］", "正常"], ["1990年", "［个人编号］", "正常"], ["不详", "无", "正常"]]
+    assert report.columns[0].found["DATE_OF_BIRTH"] == 2
