@@ -126,6 +126,10 @@ SAFE_NAME_AT_CLAUSE = _surname_first(
     names.DISTINCT_COMPOUNDS, _SAFE_SINGLES, "(?:(?<![\\s\\S].)|(?<=[，,。；;：:！!？?\\s].))") + _GIVEN_TAIL
 _MINORITY_STOPS = _alt(names.CUE_AFTER + "的 在 于 是 和 与 及 电话 手机 身份 家住 住".split())
 _GIVEN_LIKELY = "[" + "".join(sorted(names.GIVEN_CHARS)) + "]"
+# A cell that is only a name: a risky surname (南, 和, 平: common words too) needs given-name characters
+# after it (南玉兰 is a name, 南浦 a street).
+_RISKY_SURNAME = f"(?:{_alt(set(names.COMPOUND_SURNAMES) - set(names.DISTINCT_COMPOUNDS))}|[{''.join(sorted(names.RISKY_SURNAMES & names.SINGLE_SURNAMES))}])"
+CELL_NAME = f"(?:{SAFE_NAME}|{_RISKY_SURNAME}{_GIVEN_LIKELY}{{1,2}})"
 CUE_BEFORE = _alt(names.CUE_BEFORE)
 # Cue words, then clause-opening characters not inside a word, as one flat alternation of literals
 # (so `re` can skip ahead to their first characters).
@@ -137,6 +141,9 @@ NOT_PLACE = f"(?![东西南北中]?(?:[{names.PLACE_SUFFIX_CHARS}]|大道|大街
 CUE_AFTER = _alt(names.CUE_AFTER)
 MINORITY_NAME = f"{H}{{1,6}}[·•・](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
 TRIGGER = _alt(names.TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
+STRONG_TRIGGER = _alt(names.STRONG_TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
+# Characters a name of any surname may hold: Han, except the one-character words that end a name.
+ANY_NAME_CHAR = _han_except("".join(w for w in names.NAME_STOPS if len(w) == 1) + "某X×＊")
 CLAUSE_PREDICATE = _alt(names.CLAUSE_PREDICATES)
 # What may follow the second and later names of a list (张伟、李娜在场).
 LIST_END = f"(?:、|等|{_alt(names.CUE_AFTER + names.CLAUSE_PREDICATES)}|[，,。；;：:\\s)）]|$)"
@@ -378,10 +385,17 @@ SPECS: tuple = (
         "PERSON",
         (
             PatternSpec("after_trigger", f"{TRIGGER}(?P<v>{MINORITY_NAME}|{NAME})", 0.85, trusted=True),
+            # Any surname, after the roles of forms and tickets, when the name is followed by its end.
+            PatternSpec("after_strong_trigger",
+                        f"{STRONG_TRIGGER}(?P<v>{ANY_NAME_CHAR}{{2,3}})(?=[，,。；;：:\\s（(、)）]|$|{CUE_AFTER})",
+                        0.5, trusted=True),
+            # Name, then sex: 盛霞，男，汉族 / 李娜（女，1985年生）. Any listed surname, at a clause start.
+            PatternSpec("before_sex", f"{CLAUSE_START}(?P<v>{NAME})(?=[，,（(][ \\t]*[男女][，,）)、 \\t])", 0.7,
+                        trusted=True, gate="男女"),
             PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
             PatternSpec("minority", MINORITY_NAME, 0.75, gate="·•・"),
             PatternSpec(
-                "whole_cell", f"^[ \\t]*(?P<v>{NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
+                "whole_cell", f"^[ \\t]*(?P<v>{CELL_NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
                 max_line=17,  # 欧阳 + 2 given characters, or a minority name of at most 6 + 1 + 10
             ),
             PatternSpec(

@@ -14,6 +14,8 @@ SINGLE_SURNAMES = frozenset(
     "古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾"
     "毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯"
     "笪年爱阳佟言福付占覃虎代练揭银仝苟钞么丛尉粟邸泮衣亓沐肖兰谌植鹿伞芦麦隋苑迟邝栗冼盘豆朴卿初敬辜修战宾檀展智奉尧闭漆赫官位原由鲜普"
+    # in Faker's zh_CN list too (so in generated test data); most are also common words: see RISKY
+    "和南楼区海门来阿母玉呼但冶斯信"
 )
 
 COMPOUND_SURNAMES = (
@@ -32,6 +34,13 @@ TRIGGERS = (
     " 持卡人 开户人 购房人 借款人 出借人 担保人 原告 被告 第三人 证人 死者 伤者 嫌疑人 犯罪嫌疑人 被执行人"
     " 申报人 填报人 登记人 签收人 审核人 核查人 检查人 网格员 工作人员 员工 职工 工人 老人 丈夫 妻子 儿子"
     " 女儿 父亲 母亲 孙子 孙女 邻居 同事 我叫 本人 其子 其女 其妻 其夫 民警 医生 护士 店主 摊主 母子 父子"
+).split()
+
+# Trigger words of forms and tickets after which a name is certain enough to take one with any surname
+# (禤, 仉, 眭 are outside every surname list): the roles a person is named in, not 市民 or 业主.
+STRONG_TRIGGERS = (
+    "姓名 名字 申请人 被申请人 联系人 紧急联系人 投诉人 被投诉人 举报人 被举报人 来电人 来访人 来信人 反映人"
+    " 诉求人 当事人 法定代表人 法人代表 经办人 户主 收件人 寄件人 收货人 持卡人 开户人 我叫"
 ).split()
 
 # Words that cannot begin the second character of a given name: they start the rest of the sentence.
@@ -90,6 +99,7 @@ CUE_BEFORE_CLAUSE = "据 请 由 经 是 让 叫 找 给".split()
 RISKY_SURNAMES = frozenset(
     "有全法管相官能向时应施智家商第于从都双经信元公上利单位展查印宣关权况同言后益区步充别资开计党宫门原来生新"
     "车空路明平安云通易国强红花水山谷南阳福满盛卫居左冷东鲜由原普"
+    "和楼海门来阿母呼但斯"
 )
 
 # Words that follow a person's name.
