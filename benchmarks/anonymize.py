@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -114,6 +115,9 @@ def phase_presidio(src: Path, sample: int) -> dict:
 
 
 def run_phase(*args: str) -> dict:
+    # Start every phase with nothing of the previous one waiting to be written back: the floor is
+    # partly I/O-bound, and the pipeline's 300 MB database would otherwise slow the floor after it.
+    os.sync()
     out = subprocess.run([sys.executable, __file__, "--phase", *args], check=True, capture_output=True,
                          text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -146,10 +150,12 @@ def main() -> None:
             if when == "after":
                 pipe = run_phase("pipeline", str(src), str(Path(tmp) / "pipeline.db"),
                                  *(["search"] if a.search else []))
+                (Path(tmp) / "pipeline.db").unlink()
                 print(f"pipeline (read -> desensitize -> insert): {pipe['seconds']:.1f} s, "
                       f"{a.rows / pipe['seconds']:,.0f} rows/s, peak {pipe['rss_mb']:.0f} MB "
                       f"(workers {pipe['workers_rss_mb']:.0f} MB)", flush=True)
             floors.append(run_phase("floor", str(src), str(Path(tmp) / f"floor-{when}.db")))
+            (Path(tmp) / f"floor-{when}.db").unlink()
             print(f"floor {when:6} (DictReader -> insert_all): {floors[-1]['seconds']:.1f} s, "
                   f"{a.rows / floors[-1]['seconds']:,.0f} rows/s, peak {floors[-1]['rss_mb']:.0f} MB", flush=True)
         floor = {"seconds": sum(f["seconds"] for f in floors) / len(floors)}

@@ -57,11 +57,16 @@ class Typed:
         self._convert: list[Callable] = [
             _text if SQL_TYPES[c.type] is str else (lambda v, where, t=c.type: coerce(v, t, where))
             for c in columns]
+        self._all_text = all(f is _text for f in self._convert)
         self._digest = hashlib.sha256()
 
     def row(self, n: int, row: list[str]) -> list:
         """Row n (the source line, header = 1) as typed values."""
-        self._digest.update(json.dumps(row, ensure_ascii=False).encode())
+        # The hash covers every value in order; rows have a fixed width, so joining the values with a
+        # character no CSV or XLSX cell holds (NUL) and ending each row with another is unambiguous.
+        self._digest.update(("\x00".join(row) + "\x01").encode())
+        if self._all_text:
+            return [v.strip() or None for v in row]
         try:
             return [f(v, "") for f, v in zip(self._convert, row)]
         except TypeProblem:  # name the place only now: building it per cell would cost more than typing
