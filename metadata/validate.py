@@ -25,8 +25,8 @@ COLUMN_KEYS = {"name", "type", "description", "unit", "personal", "rule", "facet
 class CatalogError(Exception):
     """A dataset.yaml (or several) has problems; `problems` lists (file, field path, message)."""
 
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems
+    def __init__(self, problems: list[tuple[str, str, str]], warnings: list[tuple[str, str, str]] = ()):
+        self.problems, self.warnings = problems, list(warnings)  # warnings too: a fix should see them all
         super().__init__("\n".join(f"{f}: {p}: {m}" for f, p, m in problems))
 
 
@@ -250,7 +250,7 @@ def load(folder: Path, check_source: bool = True) -> tuple[s.Record, list[tuple[
     if record is not None and check_source:
         _check_source(c, folder, record)
     if c.errors:
-        raise CatalogError([(label, p, m) for p, m in c.errors])
+        raise CatalogError([(label, p, m) for p, m in c.errors], [(label, p, m) for p, m in c.warnings])
     return record, c.warnings
 
 
@@ -264,6 +264,7 @@ def load_all(root: Path, check_source: bool = True) -> tuple[list[s.Record], lis
             warnings += [(str(folder / "dataset.yaml"), p, m) for p, m in warns]
         except CatalogError as e:
             problems += e.problems
+            warnings += e.warnings
     if problems:
-        raise CatalogError(problems)
+        raise CatalogError(problems, warnings)
     return records, warnings

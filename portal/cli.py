@@ -146,18 +146,22 @@ def catalog_validate(ctx, path):
     path = path or _cfg(ctx).datasets_dir
     if not path.exists():
         raise click.ClickException(f"{path}: 路径不存在 (path not found)")
+    def warn(warnings):
+        for f, p, m in warnings:
+            click.echo(f"警告 (warning) {f}: {p}: {m}", err=True)
     try:
         if (path / "dataset.yaml").exists():
-            records, warnings = [load(path)[0]], [(str(path / "dataset.yaml"), p, m) for p, m in load(path)[1]]
+            record, warns = load(path)
+            records, warnings = [record], [(str(path / "dataset.yaml"), p, m) for p, m in warns]
         else:
             records, warnings = load_all(path)
     except CatalogError as e:
+        warn(e.warnings)
         for f, p, m in e.problems:
             click.echo(f"{f}: {p}: {m}", err=True)
         click.echo(f"{len(e.problems)} 个问题 (problems)", err=True)
         sys.exit(1)
-    for f, p, m in warnings:
-        click.echo(f"警告 (warning) {f}: {p}: {m}", err=True)
+    warn(warnings)
     click.echo(f"{len(records)} 个数据集目录有效 (valid)")
 
 

@@ -240,8 +240,12 @@ def _write_catalog(db: sqlite_utils.Database, records: list[Record], published: 
             "downloads": json.dumps(info["downloads"], ensure_ascii=False) if info.get("downloads") else None,
         })
     withdrawn = withdrawn or {}
+    now = stamp.isoformat(timespec="seconds")
     rows = [{**row, "withdrawn": int(row["identifier"] in withdrawn),
-             "withdrawn_reason": withdrawn.get(row["identifier"])} for row in [*rows, *carried]]
+             "withdrawn_reason": withdrawn.get(row["identifier"]),
+             # A withdrawal changes the entry: harvesters that fetch what changed since a date see it.
+             "published_at": now if row["identifier"] in withdrawn and not row.get("withdrawn") else row["published_at"]}
+            for row in [*rows, *carried]]
     db["_catalog"].insert_all(rows, pk="identifier", alter=True)
 
 

@@ -57,6 +57,8 @@ def test_five_breaks_reported_at_once_with_field_paths(tmp_path, monkeypatch):
         assert by_path[path].startswith(f"datasets/admin-penalty/dataset.yaml: {path}: ")
         assert words in by_path[path]
     assert "5 个问题" in result.stderr
+    # The unknown key is still reported, as a warning, in the same run as the errors.
+    assert [line.split(": ")[1] for line in result.stderr.splitlines() if line.startswith("警告")] == ["colour"]
 
 
 def test_problems_of_several_datasets_and_a_header_mismatch_in_one_run(tmp_path, monkeypatch):

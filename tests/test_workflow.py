@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,8 @@ def test_withdrawal_removes_the_data_keeps_the_entry_and_is_audited(portal):
     stale = submit(portal, "recalled-stations", seed=23)
     wf.approve(who["rev"], stale["id"], publish=False)
     assert table_rows(cfg, "recalled-stations") == 15
+    before = served(cfg)["recalled-stations"]["published_at"]
+    time.sleep(1.1)  # published_at has a resolution of one second
     with pytest.raises(WorkflowError) as e:
         wf.withdraw(who["pub1"], "recalled-stations", "泄露")
     assert e.value.status == 403
@@ -215,6 +218,7 @@ def test_withdrawal_removes_the_data_keeps_the_entry_and_is_audited(portal):
     assert out["withdrawn"] and out["seconds"] < 60
     entry = served(cfg)["recalled-stations"]
     assert entry["withdrawn"] == 1 and entry["withdrawn_reason"] == "发现未脱敏的个人信息"
+    assert entry["published_at"] > before                         # harvesters see the change
     assert entry["database"] is None and entry["downloads"] is None
     assert table_rows(cfg, "recalled-stations") is None
     assert not (cfg.current / "downloads" / "recalled-stations").exists()
