@@ -264,6 +264,9 @@ def summarize(rows: list[tuple[str, RequestType, list[Event]]], cal: Calendar) -
 
 
 def statistics_by_department(rows: list[tuple[str, RequestType, list[Event]]], cal: Calendar) -> dict:
+    """Overall, per department, and per year of filing (the yearly report's view, newest first)."""
     depts = sorted({d for d, _, _ in rows})
+    years = sorted({events[0].on.year for _, _, events in rows}, reverse=True)
     return {"overall": summarize(rows, cal),
-            "departments": {d: summarize([r for r in rows if r[0] == d], cal) for d in depts}}
+            "departments": {d: summarize([r for r in rows if r[0] == d], cal) for d in depts},
+            "years": {y: summarize([r for r in rows if r[2][0].on.year == y], cal) for y in years}}

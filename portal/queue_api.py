@@ -147,7 +147,9 @@ def _schemas() -> dict:
         "Statistics": {"type": "object", "required": ["ok", "overall", "departments"], "additionalProperties": True,
                        "properties": {"ok": {"type": "boolean"}, "year": {"type": "integer", "nullable": True},
                                       "overall": summary, "departments": {"type": "object",
-                                                                          "additionalProperties": summary}}},
+                                                                          "additionalProperties": summary},
+                                      "years": {"type": "object", "additionalProperties": summary,
+                                                "description": "按申请年度（键为年份）"}}},
         "MessageList": {"type": "object", "required": ["ok", "messages"], "additionalProperties": True,
                         "properties": {"ok": {"type": "boolean"}, "messages": {"type": "array", "items": loose}}},
     }

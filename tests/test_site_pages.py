@@ -229,6 +229,10 @@ def test_statistics_page_shows_request_statistics(entries, requests):
             assert f"<td>{dept}</td><td>{request_stats._num(s['median_days'])} 天</td>" in page
     for outcome, n in overall["outcomes"].items():                          # the outcome chart, in Chinese
         assert f"<td>{request_stats.OUTCOME_LABELS[outcome]}</td><td>{n} 件</td>" in page
+    # The yearly report's view: one row per year of filing, newest first, adding up to the total.
+    years = re.findall(r"<tr><td>(\d{4}) 年</td><td>(\d+)</td>", page)
+    assert len(years) >= 2 and [y for y, _ in years] == sorted((y for y, _ in years), reverse=True)
+    assert sum(int(n) for _, n in years) == overall["received"]
 
 
 def test_request_charts_skip_missing_figures_and_scale_percentages():

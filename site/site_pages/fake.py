@@ -94,7 +94,7 @@ def request_statistics(entries: dict[str, dict], today: date, seed: int = 8) -> 
     rng, rt, rows = random.Random(seed), RequestType(15, "working", "received"), []
     depts = sorted({e["department"] for e in entries.values()})[:-1]
     for n in range(40):
-        filed = today - timedelta(days=rng.randint(30, 200))
+        filed = today - timedelta(days=rng.randint(30, 400))  # this year and the last
         events = [Event(1, "t", filed, "account:1", "submit", None, "submitted", {})]
         if rng.random() < 0.75:   # about one in four is still being handled
             on = filed + timedelta(days=rng.randint(3, 25))

@@ -68,10 +68,20 @@ def statistics_section(stats: dict | None) -> str:
             f"{esc(_period(stats))}</p>")
     per_dept = lambda key: [(k, v.get(key)) for k, v in depts.items()]
     return (head + block(note, table(headers, rows, "各部门申请办理情况", search=False))
+            + _years_table(stats)
             + "### 办理结果\n\n" + _outcome_chart("chart-req-outcomes", "申请办理结果（全部部门）", overall)
             + _figures("chart-req-received", "各部门收到的申请数", per_dept("received"), "件")
             + _figures("chart-req-ontime", "各部门按时答复率", per_dept("on_time_percent"), "%", 100)
             + _figures("chart-req-days", "各部门答复天数中位数", per_dept("median_days"), "天"))
+
+
+def _years_table(stats: dict) -> str:
+    """One row per year of filing, newest first: the figures the yearly evaluation report publishes."""
+    years = {y: s for y, s in (stats.get("years") or {}).items() if has_requests(s)}
+    if not years:
+        return ""
+    rows = [summary_row(f"{y} 年", s) for y, s in years.items()]
+    return "### 各年度办理情况\n\n" + block(table(["年度", *HEADERS], rows, "各年度申请办理情况", search=False))
 
 
 def _period(stats: dict) -> str:
