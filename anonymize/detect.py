@@ -536,8 +536,8 @@ def _groups(text: str) -> tuple[set, int]:
         groups.add("at")
     if not text.isascii() and _HAN.search(text):
         groups.add("han")
-    if groups or len(text) > 5:
-        groups.add("any")  # entities whose own gate is their only pre-check (QQ号12345)
+    if len(text) >= 7:  # entities whose gate is their only pre-check: a 2-character word + 5 (QQ:12345)
+        groups.add("any")
     return groups, run
 
 

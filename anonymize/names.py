@@ -14,7 +14,7 @@ SINGLE_SURNAMES = frozenset(
     "古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾"
     "毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯"
     "笪年爱阳佟言福付占覃虎代练揭银仝苟钞么丛尉粟邸泮衣亓沐肖兰谌植鹿伞芦麦隋苑迟邝栗冼盘豆朴卿初敬辜修战宾檀展智奉尧闭漆赫官位原由鲜普"
-    # in Faker's zh_CN list too (so in generated test data); most are also common words: see RISKY
+    # rarer modern surnames (also in Faker's zh_CN list); most are common words too: see RISKY_SURNAMES
     "和南楼区海门来阿母玉呼但冶斯信"
 )
 

@@ -49,7 +49,7 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
                                        report.k_anonymity)
-    except tables.TypeProblem as e:
+    except tables.RowProblem as e:
         raise PublishError(str(e)) from None
     for c in cols:
         if c.facet:

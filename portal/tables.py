@@ -21,8 +21,9 @@ SQL_TYPES = {"text": str, "integer": int, "number": float, "date": str, "datetim
 _BOOLEANS = {"true": 1, "false": 0, "1": 1, "0": 0, "是": 1, "否": 0}
 
 
-class TypeProblem(ValueError):
-    """A value does not fit its column's declared type; the message names the place, never the value."""
+class RowProblem(ValueError):
+    """Rows cannot be published as they stand: a value does not fit its column's declared type, or
+    k-anonymity cannot be applied to the written rows. The message names the place, never the value."""
 
 
 def coerce(value: str, ctype: str, where: str):
@@ -41,7 +42,7 @@ def coerce(value: str, ctype: str, where: str):
         if ctype == "boolean":
             return _BOOLEANS[v.lower()]
     except (ValueError, KeyError):
-        raise TypeProblem(f"{where}: 不是有效的 {ctype} 值 (value is not a valid {ctype})") from None
+        raise RowProblem(f"{where}: 不是有效的 {ctype} 值 (value is not a valid {ctype})") from None
     return v
 
 
@@ -69,7 +70,7 @@ class Typed:
             return [v.strip() or None for v in row]
         try:
             return [f(v, "") for f, v in zip(self._convert, row)]
-        except TypeProblem:  # name the place only now: building it per cell would cost more than typing
+        except RowProblem:  # name the place only now: building it per cell would cost more than typing
             for c, f, v in zip(self.columns, self._convert, row):
                 f(v, f"{self.source} 第{n}行 列'{c.name}'")
             raise
@@ -96,9 +97,9 @@ def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[l
     k: the k-anonymity report of a deferred stream (desensitize(defer_k=True)); its decision is applied
     to the written rows once the stream ends. Returns (rows written, content hash)."""
     db[table].create({c.name: SQL_TYPES[c.type] for c in columns})
-    names = [c.name for c in columns]
+    names, searched = [c.name for c in columns], set(search_columns)
     insert = f"insert into [{table}] ({', '.join(f'[{n}]' for n in names)}) values ({', '.join('?' * len(names))})"
-    indexed = [i for i, n in enumerate(names) if n in set(search_columns)]
+    indexed = [i for i, n in enumerate(names) if n in searched]
     if indexed:
         db.execute(f"create virtual table [{table}_fts] using fts5(text)")
     insert_fts = f"insert into [{table}_fts] (rowid, text) values (?, ?)"
@@ -130,7 +131,7 @@ def _apply_k(db: sqlite_utils.Database, table: str, typed: Typed, k: KReport, in
     for key in k.decision:
         found[key] = [r[0] for r in db.conn.execute(f"select rowid from [{table}] where {where}", typed.values(pos, key))]
         if len(found[key]) < k.sizes[key]:  # typed values that no longer match their class: never publish
-            raise TypeProblem(f"{typed.source}: k-匿名处理未能定位全部行 (k-anonymity could not find every row "
+            raise RowProblem(f"{typed.source}: k-匿名处理未能定位全部行 (k-anonymity could not find every row "
                               f"of a small class in columns {k.columns})")
     sets = ", ".join(f"[{names[p]}] = ?" for p in pos)
     with db.conn:

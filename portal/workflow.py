@@ -134,7 +134,7 @@ def check(folder: Path, key: bytes, state_dir: Path | None = None):
     from anonymize.operators import PolicyError
     from anonymize.policy import ResidualError
     from anonymize.read import InputError
-    from .tables import TypeProblem
+    from .tables import RowProblem
     result = {"problems": [], "warnings": [], "report": None, "report_text": None, "rows": None,
               "output_hash": None, "preview": None, "residual_scan": "not run", "note": None}
     try:
@@ -152,7 +152,7 @@ def check(folder: Path, key: bytes, state_dir: Path | None = None):
     except ResidualError as e:
         result["residual_scan"] = "failed"
         result["problems"].append({"field": "source", "kind": "residual", "message": str(e)})
-    except (InputError, PolicyError, TypeProblem) as e:
+    except (InputError, PolicyError, RowProblem) as e:
         result["problems"].append({"field": "source", "kind": type(e).__name__, "message": str(e)})
     return record, result
 

@@ -66,5 +66,5 @@ def test_a_class_whose_typed_rows_cannot_be_found_is_never_published(tmp_path):
     cols = [rec.column(h) for h in out_header]
     rows = list(rows)
     report.k_anonymity.sizes = {key: n + 1 for key, n in report.k_anonymity.sizes.items()}  # one row too many
-    with pytest.raises(tables.TypeProblem, match="k-anonymity"):
+    with pytest.raises(tables.RowProblem, match="k-anonymity"):
         tables.write(sqlite_utils.Database(tmp_path / "t.db"), "t", cols, iter(rows), "t.csv", (), report.k_anonymity)
