@@ -128,7 +128,30 @@ class Operations:
     backup_keep: int = bounded(14, 1, 10_000)
 
 
-SECTIONS = {"quotas": Quotas, "accounts": Accounts, "queue": Queue, "operations": Operations}
+def _proxy_problem(v) -> str | None:
+    """Why a trusted_proxies list is refused: each entry is an IP address or a network (CIDR)."""
+    import ipaddress
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return "应为字符串列表 (must be a list of IP addresses or networks)"
+    for x in v:
+        try:
+            ipaddress.ip_network(x, strict=False)
+        except ValueError:
+            return f"不是IP地址或网段 (not an IP address or network: {x!r})"
+    return None
+
+
+@dataclass(frozen=True)
+class Server:
+    """[server]: how the portal sits behind a reverse proxy."""
+    # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto
+    # headers are believed (client IP for quotas, limits and the audit; the request scheme). Empty =
+    # no proxy: those headers and Forwarded are ignored and the connecting address is the client.
+    trusted_proxies: list = field(default_factory=list, metadata={"check": _proxy_problem})
+
+
+SECTIONS = {"quotas": Quotas, "accounts": Accounts, "queue": Queue, "operations": Operations,
+            "server": Server}
 # The secrets the portal uses (cfg.secret(name)): environment variable PORTAL_<NAME>, else state/secrets/.
 SECRETS = {
     "pseudonym": "keys the pseudonyms in published data (changing it changes every pseudonym)",
@@ -158,6 +181,7 @@ class Config:
     accounts: Accounts = field(default_factory=Accounts)
     queue: Queue = field(default_factory=Queue)
     operations: Operations = field(default_factory=Operations)
+    server: Server = field(default_factory=Server)
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -247,6 +271,9 @@ def check_value(where: str, f, v, problems: list) -> None:
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         span = f"{lo if lo is not None else '-∞'}..{hi if hi is not None else '∞'}"
         problems.append((where, f"超出范围 (out of range: must be within {span})"))
+    problem = f.metadata.get("check", lambda _: None)(v)
+    if problem:
+        problems.append((where, problem))
     allowed = f.metadata.get("choices")
     if allowed and v not in allowed:
         problems.append((where, f"取值无效 (must be one of: {', '.join(map(str, allowed))})"))

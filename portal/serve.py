@@ -35,7 +35,29 @@ def make_datasette(cfg: Config, config_file: Path | None = None) -> Datasette:
     )
 
 
+PROXY_HEADERS = (b"x-forwarded-for", b"x-forwarded-proto", b"forwarded", b"x-forwarded-host", b"x-real-ip")
+
+
+def trusting_proxies(app, trusted: list[str]):
+    """The ASGI app seeing the client as [server] trusted_proxies say, and never the raw proxy headers.
+
+    From a trusted proxy, X-Forwarded-For names the client (the right-most address that is not itself
+    a trusted proxy) and X-Forwarded-Proto the scheme (uvicorn's ProxyHeadersMiddleware); from anyone
+    else they are ignored. Either way the headers are then removed, so no later layer can believe them.
+    """
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    async def strip(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() not in PROXY_HEADERS]}
+        await app(scope, receive, send)
+    return ProxyHeadersMiddleware(strip, trusted_hosts=list(trusted)) if trusted else strip
+
+
 def run(ds: Datasette, cfg: Config) -> None:
     import uvicorn
-    uvicorn.run(ds.app(), host=cfg.host, port=cfg.port, log_level="warning", access_log=False,
+    # proxy_headers=False: uvicorn's default believes X-Forwarded-For from 127.0.0.1, i.e. from anyone
+    # on a same-host deployment; trusting_proxies applies the configured list instead.
+    uvicorn.run(trusting_proxies(ds.app(), cfg.server.trusted_proxies), host=cfg.host, port=cfg.port,
+                log_level="warning", access_log=False, proxy_headers=False,
                 log_config=None)  # our JSON logging (portal/logs.py) is already set up

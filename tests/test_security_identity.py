@@ -1,0 +1,96 @@
+"""Adversarial tests of identity and accountability: client IP behind proxies, the audit's stored query,
+audit entries committed with their change, proof for the CLI's --as, and registration squatting."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from faker import Faker
+
+from portal.accounts import read_outbox
+from conftest import Server, run_portal, write_config
+
+pytestmark = [pytest.mark.security, pytest.mark.server]
+fake = Faker("zh_CN")
+Faker.seed(1515)
+
+
+def _config(built_portal: Path, tmp_path: Path, server: dict | None = None, **sections) -> Path:
+    """A portal on the shared build with its own state; [server] written by hand (it holds a list)."""
+    base = built_portal.parent
+    path = write_config(tmp_path, base / "datasets", build=base / "build", **sections)
+    if server:
+        lines = [f"{k} = [{', '.join(repr(x) for x in v)}]" if isinstance(v, list) else f"{k} = {v!r}"
+                 for k, v in server.items()]
+        path.write_text(path.read_text(encoding="utf-8") + "[server]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(config: Path) -> Server:
+        started.append(Server(config).start())
+        return started[-1]
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+def _audit_rows(srv: Server) -> list[dict]:
+    """The audit trail once the server has stopped (an entry of a read is written after its answer)."""
+    srv.stop()
+    db = sqlite3.connect(srv.config.parent / "state" / "portal.db")
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("select * from audit order by seq")]
+    finally:
+        db.close()
+
+
+def _person() -> dict:
+    return {"kind": "individual", "name": fake.name(), "id_number": fake.ssn(), "mobile": fake.phone_number()}
+
+
+# ---- item 8: X-Forwarded-For is believed only from configured proxies ----
+
+def test_rotating_forwarded_for_does_not_escape_the_anonymous_quota(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path, quotas={"anonymous_per_minute": 3}))
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        statuses = [c.get("/api/3/action/package_list", headers={"x-forwarded-for": f"203.0.113.{i}",
+                                                                   "forwarded": f"for=198.51.100.{i}"}).status_code
+                    for i in range(8)]
+    # 8 requests fall in at most two minute windows, so one of them holds 4 > 3: a refusal must come.
+    assert 429 in statuses, statuses
+    assert {r["client_ip"] for r in _audit_rows(srv)} == {"127.0.0.1"}
+
+
+def test_rotating_forwarded_for_does_not_escape_the_registration_limit(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path, quotas={"register_per_hour": 2, "codes_per_hour": 100}))
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        statuses = [c.post("/api/portal/register", json=_person(),
+                           headers={"x-forwarded-for": f"203.0.113.{i}", "x-real-ip": f"203.0.113.{i}"}).status_code
+                    for i in range(4)]
+    assert statuses[:2] == [202, 202] and statuses[2:] == [429, 429], statuses
+
+
+def test_a_configured_proxy_names_the_client(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path, server={"trusted_proxies": ["127.0.0.1", "::1"]},
+                        quotas={"anonymous_per_minute": 3}))
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        statuses = [c.get("/api/3/action/package_list", headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code
+                    for i in range(5)]
+        # A client-supplied address left of the proxy's own entry is not believed: the right-most one is.
+        c.get("/api/3/action/package_list", headers={"x-forwarded-for": "192.0.2.66, 198.51.100.7"})
+    assert statuses == [200] * 5
+    ips = [r["client_ip"] for r in _audit_rows(srv)]
+    assert ips == [f"203.0.113.{i}" for i in range(5)] + ["198.51.100.7"]
+
+
+def test_trusted_proxies_must_be_addresses(tmp_path):
+    config = _config(tmp_path / "x" / "portal.toml", tmp_path, server={"trusted_proxies": ["*", "10.0.0.0/8"]})
+    proc = run_portal(config, "config", "check", check=False)
+    assert proc.returncode == 1 and "server.trusted_proxies" in proc.stderr
