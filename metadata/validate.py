@@ -16,7 +16,7 @@ TOP_KEYS = {
     "identifier", "title", "title_en", "description", "department", "themes", "keywords", "source",
     "format", "share_type", "share_method", "open_type", "legal_basis", "update_frequency",
     "last_updated", "issued", "security_level", "usage_requirements", "licence", "contact", "spatial",
-    "temporal", "k_anonymity", "columns",
+    "temporal", "k_anonymity", "strict_residual", "columns",
 }
 COLUMN_KEYS = {"name", "type", "description", "unit", "personal", "rule", "facet", "search",
                "free_text", "quasi_identifier", "organisational"}
@@ -181,6 +181,9 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         c.err("k_anonymity", f"应为正整数 (expected a positive integer), got {k!r}")
         k = 5
+    strict = r.get("strict_residual", False)
+    if not isinstance(strict, bool):
+        c.err("strict_residual", f"应为 true 或 false (expected true or false), got {strict!r}")
     record = dict(
         identifier=ident, title=c.text(r, "title", "title"), title_en=c.text(r, "title_en", "title_en", False),
         description=c.text(r, "description", "description"),
@@ -204,7 +207,7 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
         spatial=c.text(r, "spatial", "spatial", False),
         temporal_start=c.day(temporal, "start", "temporal.start", False),
         temporal_end=c.day(temporal, "end", "temporal.end", False),
-        k_anonymity=k, columns=_columns(c, r.get("columns")),
+        k_anonymity=k, strict_residual=strict is True, columns=_columns(c, r.get("columns")),
     )
     return None if c.errors else s.Record(**record)
 

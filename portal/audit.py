@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .crypto import scrub
+from .audit_shape import shape
 from .store import Store, now_iso
 
 MIN_RETENTION_DAYS = 180    # Y art. 27: access logs are kept at least 6 months
@@ -21,7 +21,7 @@ class Entry:
     key_prefix: str | None
     client_ip: str | None
     method: str
-    path: str           # path and query string, with long numbers masked (crypto.scrub)
+    path: str           # path and query string as asked; stored reduced by audit_shape.shape
     dataset: str | None
     rows: int
     status: int
@@ -42,7 +42,7 @@ def append(c, key: bytes, e: Entry, at: str | None = None) -> int:
     head = c.execute("select seq, hash from audit_meta where name = 'head'").fetchone()
     seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, _anchor_hash(c))
     values = {"seq": seq, "at": at or now_iso(), "account_id": e.account_id, "key_prefix": e.key_prefix,
-              "client_ip": e.client_ip, "method": e.method, "path": scrub(e.path), "dataset": e.dataset,
+              "client_ip": e.client_ip, "method": e.method, "path": shape(e.path), "dataset": e.dataset,
               "rows": e.rows, "status": e.status}
     h = entry_hash(key, prev, values)
     c.execute(f"insert into audit ({', '.join(FIELDS)}, prev_hash, hash) values ({', '.join('?' * 12)})",

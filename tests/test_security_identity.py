@@ -94,3 +94,45 @@ def test_trusted_proxies_must_be_addresses(tmp_path):
     config = _config(tmp_path / "x" / "portal.toml", tmp_path, server={"trusted_proxies": ["*", "10.0.0.0/8"]})
     proc = run_portal(config, "config", "check", check=False)
     assert proc.returncode == 1 and "server.trusted_proxies" in proc.stderr
+
+
+# ---- item 10: the audit keeps what was asked, not the personal values or keys in it ----
+
+MOBILE, ID_NUMBER, NAME = "13912345678", "451424198708028257", "王秀英"
+
+
+def _digits(text: str) -> str:
+    import unicodedata
+    from urllib.parse import unquote_plus
+    for _ in range(3):
+        text = unquote_plus(text)
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+
+
+def test_audit_stores_no_personal_value_however_encoded(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path))
+    secret_key = "odp_" + "k" * 43
+    hidden = [f"_search=139+1234+5678", "q=%E7%8E%8B%E7%A7%80%E8%8B%B1", "q=%25E7%258E%258B%25E7%25A7%2580%25E8%258B%25B1",
+              "q=１３９１２３４５６７８", "q=139%201234%205678", f"q={ID_NUMBER[:6]}+{ID_NUMBER[6:14]}+{ID_NUMBER[14:]}",
+              f"api_key={secret_key}", f"token={secret_key}", "q=139-1234-5678"]
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        for query in hidden:
+            c.get(f"/api/3/action/package_search?{query}")
+        c.get(f"/data/{ID_NUMBER}.json?_size=5")
+    paths = [r["path"] for r in _audit_rows(srv) if r["path"].startswith(("/api/3/action/package_search", "/data/"))]
+    assert len(paths) == len(hidden) + 1
+    for p in paths:
+        assert MOBILE not in _digits(p) and ID_NUMBER[:17] not in _digits(p), p
+        assert NAME not in decode_all(p) and secret_key not in p and "k" * 20 not in p, p
+    # What was asked stays readable: the path and every parameter name.
+    assert paths[0].startswith("/api/3/action/package_search?_search=")
+    assert any(p.endswith("api_key=<SECRET>") for p in paths)
+    assert paths[-1].endswith("?_size=5")
+
+
+def decode_all(text: str) -> str:
+    import unicodedata
+    from urllib.parse import unquote_plus
+    for _ in range(3):
+        text = unquote_plus(text)
+    return unicodedata.normalize("NFKC", text)
