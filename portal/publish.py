@@ -37,15 +37,14 @@ def record_json(record: Record) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(record), default=default, ensure_ascii=False))
 
 
-def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path,
-            strict_residual: bool = False) -> dict:
+def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
     src = folder / record.source.file
     table = open_table(src, record.source.encoding, record.source.sheet)
     # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
     # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       defer_k=True, strict_residual=strict_residual or None)
+                                       defer_k=True)
     cols = [record.column(h) for h in header]
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
@@ -144,7 +143,7 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
             continue
         dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
         with dbs[dbname].conn:
-            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir, cfg.strict_residual)
+            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir)
         info["database"] = dbname
         published[r.identifier] = info
         (staging / "receipts" / f"{r.identifier}.json").write_text(
