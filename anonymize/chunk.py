@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import operators
-from .scan import Profile, Scanner, redact_whole, scan_cell
+from .scan import ENTITY_LABELS, Profile, Scanner, redact_whole, scan_cell
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class ColumnJob:
     exempt: frozenset = frozenset()    # entities the residual scan ignores here
     rule: tuple = ()                   # rule: (op, params, declared kind)
     declared: str = "DECLARED"         # rule: the entity counted as found for each non-empty cell
+    stop: str = ""                     # non-empty: a residual finding stops the run (says which rule); else
+                                       # the flagged cell is redacted whole and counted
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ChunkResult:
     changed: list
     skipped: list
     failure: tuple | None = None       # (row offset in the batch, column position, entity)
+    residual: list = field(default_factory=list)  # cells redacted whole: (row offset, column position, entity)
 
 
 @dataclass
@@ -49,7 +52,10 @@ _FUNCS = _Funcs()
 
 
 def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkResult:
-    """Desensitize `rows` (kept columns only, in job order); stops at the first residual finding."""
+    """Desensitize `rows` (kept columns only, in job order).
+
+    A cell the re-scan still flags is redacted whole (fail safe) and listed in `residual`; in a column
+    whose job says `stop`, the first such cell ends the batch as its `failure` instead."""
     scanner = scanner or _SCANNER
     n = len(jobs)
     res = ChunkResult([], [Counter() for _ in range(n)], [Counter() for _ in range(n)], [0] * n, [0] * n)
@@ -67,22 +73,35 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkR
                         res.found[c].update(cell.found)
                         res.kept[c].update(cell.kept)
                         res.changed[c] += bool(cell.found)
-                    if cell.residual is not None:
-                        res.failure = (r, c, cell.residual)
-                        return res
                     value = cell.value
+                    if cell.residual is not None:
+                        if job.stop:
+                            res.failure = (r, c, cell.residual)
+                            return res
+                        value = _whole(res, r, c, cell.residual, changed=bool(cell.found))
             else:
+                changed = job.kind == "given"  # pseudonyms were made (and counted) by the caller
                 if job.kind == "rule":
                     new = funcs[c](value)
                     if value:
                         res.found[c][job.declared] += 1
-                        res.changed[c] += new != value
+                        changed = new != value
+                        res.changed[c] += changed
                     value = new
                 if value:
                     rest = [f.entity for f in scanner.personal(value, job.exempt)]
                     if rest:
-                        res.failure = (r, c, rest[0])
-                        return res
+                        if job.stop:
+                            res.failure = (r, c, rest[0])
+                            return res
+                        value = _whole(res, r, c, rest[0], changed)
             out.append(value)
         res.rows.append(out)
     return res
+
+
+def _whole(res: ChunkResult, r: int, c: int, entity: str, changed: bool) -> str:
+    """A cell still flagged after its treatment: the most protective form, the entity's placeholder."""
+    res.residual.append((r, c, entity))
+    res.changed[c] += not changed
+    return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"

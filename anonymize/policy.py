@@ -17,13 +17,15 @@ from .scan import ENTITY_LABELS, SAMPLE_ROWS, Profile, Scanner, profile_column, 
 
 __all__ = ["desensitize", "Report", "ColumnReport", "ResidualError", "redact", "redact_span", "Scanner"]
 
+RESIDUAL_LISTED = 1000    # residual cells listed one by one in the report (all are counted)
 CHUNK_ROWS = 1000          # rows per batch (and per worker task)
 POOL_AFTER_ROWS = 5_000    # small tables never start worker processes
 PSEUDONYM_STORE = "pseudonyms.sqlite"
 
 
 class ResidualError(Exception):
-    """Personal information remains after desensitization; names row and column, never the value."""
+    """Personal information remains where a declared rule (or strict_residual) forbids redacting it whole;
+    names row, column and rule, never the value."""
 
 
 @dataclass
@@ -37,12 +39,14 @@ class ColumnReport:
     kept: Counter = field(default_factory=Counter)
     changed: int = 0
     skipped: int = 0
+    residual: Counter = field(default_factory=Counter)   # cells still flagged, then redacted whole
 
     def as_dict(self) -> dict:
         return {"name": self.name, "declared_personal": self.declared, "rule": self.rule,
                 "profile": self.profile, "organisational_assertion": list(self.organisational),
                 "found": dict(self.found), "kept_as_organisational": dict(self.kept),
-                "cells_changed": self.changed, "cells_skipped_by_profile": self.skipped}
+                "cells_changed": self.changed, "cells_skipped_by_profile": self.skipped,
+                "residual_redacted_whole": dict(self.residual)}
 
 
 @dataclass
@@ -52,9 +56,12 @@ class Report:
     rows: int = 0
     residual: str = "not run"
     k_anonymity: kanon.KReport | None = None
+    residual_cells: list = field(default_factory=list)  # {"row", "column", "entity"}: the first RESIDUAL_LISTED
+    residual_total: int = 0
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "rows": self.rows, "residual_scan": self.residual,
+                "residual_redacted_whole": {"cells": self.residual_total, "listed": self.residual_cells},
                 "k_anonymity": self.k_anonymity.as_dict() if self.k_anonymity else None,
                 "columns": [c.as_dict() for c in self.columns]}
 
@@ -70,8 +77,29 @@ class Report:
             if c.organisational:
                 kept = ", ".join(f"{ENTITY_LABELS.get(k, k)}×{v}" for k, v in c.kept.items()) or "无"
                 line += f"; 单位声明为机构信息: {'、'.join(c.organisational)} (保留 {kept})"
+            if c.residual:
+                rows = [str(x["row"]) for x in self.residual_cells if x["column"] == c.name][:10]
+                more = " …" if sum(c.residual.values()) > len(rows) else ""
+                line += (f"; 复扫仍有发现、整格隐去 {', '.join(f'{ENTITY_LABELS.get(k, k)}×{v}' for k, v in c.residual.items())}"
+                         f" (第 {', '.join(rows)}{more} 行)")
             lines.append(line)
         return "\n".join(lines)
+
+
+def _stop_rule(col, strict: bool) -> str:
+    """Why a residual finding in this column stops the run ("" = redact the cell whole and go on).
+
+    A declared rule that the data contradicts is the department's to fix, so the run names it: a column
+    declared non-personal, or organisational, or whose declared operator leaves personal data behind.
+    A column nobody declared (or declared free text, where the scanner is the rule) fails safe."""
+    if col is not None:
+        if col.organisational:
+            return f"声明为机构信息 organisational: [{', '.join(col.organisational)}]"
+        if col.rule.op != "keep":
+            return f"声明规则 rule {col.rule.op} ({col.personal or '-'})"
+        if not col.free_text and not col.personal:
+            return "声明为非个人信息 declared non-personal (rule keep)"
+    return "strict_residual" if strict else ""
 
 
 def _column_functions(header: list[str], record: Record | None, pseudonymizer):
@@ -96,13 +124,17 @@ def _needs_pseudonymizer(record: Record | None) -> bool:
 
 def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | None = None,
                 key: bytes | None = None, dataset: str = "-", state_dir: Path | str | None = None,
-                workers: int | None = None, defer_k: bool = False) -> tuple[list[str], Iterator[list[str]], Report]:
+                workers: int | None = None, defer_k: bool = False,
+                strict_residual: bool | None = None) -> tuple[list[str], Iterator[list[str]], Report]:
     """Return (output header, output rows, report); rows are produced lazily, the report fills as they go.
 
     Declared columns get their rule; every other cell is scanned (unless the column's profile, learned on
     a sample, says the cell's shape is safe) and personal spans are redacted, except kinds the column
-    asserts are organisational. Changed cells are re-scanned; a remaining finding raises ResidualError
-    naming the row and column. Quasi-identifier columns are then made k-anonymous (Record.k_anonymity).
+    asserts are organisational. Changed cells are re-scanned; a cell still flagged is redacted whole with
+    its entity's placeholder and listed in the report (row, column, entity). ResidualError (naming row,
+    column and rule) is raised instead where a declared rule is contradicted (see _stop_rule), and
+    everywhere when strict_residual (argument, else the record's) asks for today's refusal.
+    Quasi-identifier columns are then made k-anonymous (Record.k_anonymity).
     state_dir: where the pseudonym mapping persists (keyed by HMAC), so surrogates agree across tables.
     defer_k: rows stream out before k-anonymity is known and report.k_anonymity.decision must then be
     applied by the caller to what it wrote (portal.tables.write does); otherwise rows wait for the last.
@@ -130,8 +162,10 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
         p = profile_column([r[i] for r in sample if i < len(r)], free, hint) if fn == "scan" else Profile("rule")
         profiles.append(p)
         report.columns[i].profile = p.describe()
+    strict = bool(strict_residual if strict_residual is not None else getattr(record, "strict_residual", False))
+    stops = [_stop_rule(c, strict) for c in cols]
     run = _Run(funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer,
-               default_workers() if workers is None else workers)
+               default_workers() if workers is None else workers, stops)
     out = run.rows(chain(sample, rows))
     qi = [j for j, i in enumerate(keep_idx) if cols[i] and cols[i].quasi_identifier]
     if qi:
@@ -152,11 +186,11 @@ class _Run:
     """The row loop. Pseudonyms are made here (one mapping, one store); every other column is done by
     chunk.run_chunk, inline for small tables and in worker processes once a table proves large."""
 
-    def __init__(self, funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer, workers):
+    def __init__(self, funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer, workers, stops):
         self.funcs, self.keep_idx, self.report = funcs, keep_idx, report
-        self.pseudonymizer, self.workers = pseudonymizer, workers
+        self.pseudonymizer, self.workers, self.stops = pseudonymizer, workers, stops
         self.scanner = Scanner()
-        self.jobs = tuple(_job(funcs[i], profiles[i], cols[i]) for i in keep_idx)
+        self.jobs = tuple(_job(funcs[i], profiles[i], cols[i], stops[i]) for i in keep_idx)
         self.given = [(j, i) for j, i in enumerate(keep_idx) if funcs[i][1] == "pseudonymize"]
         self.parallel = any(p.kind == "free_text" for p in profiles)
 
@@ -177,7 +211,9 @@ class _Run:
             if pool is not None:
                 for n, (result,) in pool.drain():
                     yield from self._finish(result, n)
-            self.report.residual = "通过 (passed: nothing personal remains)"
+            n = self.report.residual_total
+            self.report.residual = (f"通过: 复扫仍有发现的 {n} 格已整格隐去 (passed: {n} flagged cells redacted whole)"
+                                    if n else "通过 (passed: nothing personal remains)")
         finally:
             if pool is not None:
                 pool.close()
@@ -206,6 +242,12 @@ class _Run:
             rep.kept.update(result.kept[j])
             rep.changed += result.changed[j]
             rep.skipped += result.skipped[j]
+        for r, j, entity in result.residual:
+            rep = self.report.columns[self.keep_idx[j]]
+            rep.residual[entity] += 1
+            self.report.residual_total += 1
+            if len(self.report.residual_cells) < RESIDUAL_LISTED:
+                self.report.residual_cells.append({"row": row_no + r, "column": rep.name, "entity": entity})
         if result.failure is not None:
             r, j, entity = result.failure
             yield from result.rows[:r]
@@ -215,21 +257,22 @@ class _Run:
         yield from result.rows
 
     def _fail(self, i: int, entity: str, row_no: int) -> None:
-        name = self.report.columns[i].name
-        raise ResidualError(f"第{row_no}行 列'{name}' 脱敏后仍含{ENTITY_LABELS.get(entity, entity)} "
-                            f"(row {row_no}, column '{name}': {entity} remains after desensitization)")
+        name, why = self.report.columns[i].name, self.stops[i]
+        raise ResidualError(f"第{row_no}行 列'{name}' 脱敏后仍含{ENTITY_LABELS.get(entity, entity)}; 停止原因: {why} "
+                            f"(row {row_no}, column '{name}': {entity} remains after desensitization; "
+                            f"the run stops because of: {why})")
 
 
-def _job(func: tuple, profile: Profile, col) -> ColumnJob:
+def _job(func: tuple, profile: Profile, col, stop: str = "") -> ColumnJob:
     declared, op, _ = func
     allowed = frozenset(PERSONAL_KINDS[t] for t in (col.organisational if col else ()))
     if op == "keep+scan":
-        return ColumnJob("scan", profile, allowed, allowed)
+        return ColumnJob("scan", profile, allowed, allowed, stop=stop)
     kind = PERSONAL_KINDS.get(declared or "", "DECLARED")
     if op == "pseudonymize":
         # Realistic surrogates by design: the re-scan ignores that one entity in this column.
-        return ColumnJob("given", exempt=allowed | {kind})
-    return ColumnJob("rule", exempt=allowed, rule=(op, dict(col.rule.params), declared), declared=kind)
+        return ColumnJob("given", exempt=allowed | {kind}, stop=stop)
+    return ColumnJob("rule", exempt=allowed, rule=(op, dict(col.rule.params), declared), declared=kind, stop=stop)
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:

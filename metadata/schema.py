@@ -124,6 +124,8 @@ class Record:
     temporal_start: date | None = None
     temporal_end: date | None = None
     k_anonymity: int = 5
+    # A cell still flagged after desensitization stops the run instead of being redacted whole.
+    strict_residual: bool = False
 
     # Machine codes of the Chinese terms, for exports.
     @property

@@ -60,18 +60,22 @@ def _cfg(ctx) -> config_mod.Config:
               help="Write the desensitization report (JSON) here; a .txt beside it holds the readable form.")
 @click.option("--encoding", help="Source encoding (detected when omitted).")
 @click.option("--sheet", help="XLSX sheet name (first sheet when omitted).")
+@click.option("--strict-residual", is_flag=True, default=None,
+              help="Refuse the file when a cell is still flagged after masking (default: redact that cell "
+                   "whole and list it in the report).")
 @click.pass_context
 @domain_errors
-def anonymize(ctx, input_file, output, report, encoding, sheet):
+def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual):
     """Desensitize one CSV/XLSX file with safe defaults: every personal value found is redacted.
 
     Same columns and rows in the same order; nothing is written unless the whole file succeeds.
+    A cell the re-scan still flags is redacted whole and counted in the report (row, column, entity).
     """
     from anonymize.read import open_table
     from anonymize.policy import desensitize
     table = open_table(input_file, encoding, sheet)
-    header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"),
-                                    input_file.name)
+    header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"), input_file.name,
+                                    strict_residual=strict_residual)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
