@@ -284,21 +284,30 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
         await send(message)
 
     scope = {**scope, "portal.actor": actor}
+    # A change the request makes writes this entry in its own transaction (audit.with_change).
+    pending = audit.Pending(svc.audit_key, _entry(scope, actor, ip, dataset, 0, 0))
+    token = audit.PENDING.set(pending)
     try:
         await app(scope, receive, counting_send)
     finally:
-        _record(svc, scope, actor, ip, dataset, counter.rows(), status or 500)
+        audit.PENDING.reset(token)
+        _record(svc, scope, actor, ip, dataset, counter.rows(), status or 500, audited=pending.written)
 
 
-def _record(svc: Services, scope, actor: Actor, ip: str, dataset, rows: int, status: int) -> None:
-    """One transaction: the audit entry, the day's usage and the key's last-used time."""
+def _entry(scope, actor: Actor, ip: str, dataset, rows: int, status: int) -> audit.Entry:
     qs = scope.get("query_string", b"").decode("utf-8", "replace")
+    return audit.Entry(actor.account_id, actor.key_prefix, ip, scope.get("method", "GET"),
+                       scope["path"] + (f"?{qs}" if qs else ""), dataset, rows, status)
+
+
+def _record(svc: Services, scope, actor: Actor, ip: str, dataset, rows: int, status: int,
+            audited: bool = False) -> None:
+    """One transaction: the audit entry (unless a change already wrote it), the day's usage, the key's last use."""
     subject = f"acct:{actor.account_id}" if actor.registered else f"ip:{ip}"
     day = svc.limiter.day()
-    entry = audit.Entry(actor.account_id, actor.key_prefix, ip, scope.get("method", "GET"),
-                        scope["path"] + (f"?{qs}" if qs else ""), dataset, rows, status)
     with svc.store.tx() as c:
-        audit.append(c, svc.audit_key, entry)
+        if not audited:
+            audit.append(c, svc.audit_key, _entry(scope, actor, ip, dataset, rows, status))
         c.execute("insert into usage_daily (subject, day, requests, rows) values (?, ?, 1, ?)"
                   " on conflict (subject, day) do update set requests = requests + 1, rows = rows + excluded.rows",
                   (subject, day, rows))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
-from . import keys
+from . import audit, keys
 from .config import Accounts as AccountsConfig
 from .crypto import Crypto, mask_id, mask_mobile, mask_name
 from .identity import FieldErrors, Verifier, parse_individual, parse_organisation
@@ -99,6 +99,7 @@ class Registry:
             cols = ", ".join(row)
             account_id = c.execute(f"insert into accounts ({cols}) values ({', '.join('?' * len(row))})",
                                    tuple(row.values())).lastrowid
+            audit.with_change(c, 202)
         self.send_code(account_id)
         return self.get(account_id)
 
@@ -162,6 +163,7 @@ class Registry:
         with self.store.tx() as c:
             c.execute("update accounts set status = ?, verified_at = ?, note = ? where id = ?",
                       (status, now_iso(), verdict.reason or None, account_id))
+            audit.with_change(c, 201 if status != "suspended" else 403)
         if status == "suspended":
             raise AccountError(f"身份核验未通过 (identity not verified): {verdict.reason}", 403)
         token, info = keys.create(self.store, account_id, "注册时签发 (issued at registration)",
@@ -195,6 +197,7 @@ class Registry:
         with self.store.tx() as c:
             c.execute("update accounts set status = ?, reviewed_at = ?, reviewed_by = ?, note = coalesce(?, note)"
                       " where id = ?", (status, now_iso(), by, note, account_id))
+            audit.with_change(c, 200)
         return self.get(account_id)
 
     def create_staff(self, name: str, role: str, by: str, department: str | None = None) -> tuple[dict, str]:
@@ -209,6 +212,7 @@ class Registry:
                 " reviewed_at, reviewed_by) values ('staff', ?, 'active', ?, ?, ?, ?, ?, ?)",
                 (role, mask_name(name), self.crypto.encrypt(name, "name"), department, now_iso(), now_iso(),
                  by)).lastrowid
+            audit.with_change(c, 201)
         token, _ = keys.create(self.store, account_id, "员工初始密钥 (staff initial key)", self.cfg.key_ttl_days)
         return self.get(account_id), token
 

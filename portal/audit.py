@@ -4,7 +4,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from .audit_shape import shape
@@ -60,6 +61,33 @@ def _anchor_hash(c) -> str:
 def record(store: Store, key: bytes, e: Entry) -> int:
     with store.tx() as c:
         return append(c, key, e)
+
+
+# ---- the entry of a request that changes state, committed in the same transaction as the change ----
+
+@dataclass
+class Pending:
+    """The audit entry of the request being served (status still unknown), until a change writes it."""
+    key: bytes
+    entry: Entry
+    written: bool = False
+
+
+# Set by the access guard (and the CLI) around one request; asyncio.to_thread copies it into threads.
+PENDING: ContextVar[Pending | None] = ContextVar("portal_audit_pending", default=None)
+
+
+def with_change(c, status: int, dataset: str | None = None) -> None:
+    """Call inside the transaction of a change: the current request's entry commits with it or not at all.
+
+    `status` is what the request answers on success (the change committing is that success). Once
+    per request: the guard then writes no second entry. Outside a request (in-process use) a no-op.
+    """
+    p = PENDING.get()
+    if p is None or p.written:
+        return
+    append(c, p.key, replace(p.entry, status=status, dataset=dataset or p.entry.dataset))
+    p.written = True
 
 
 @dataclass(frozen=True)

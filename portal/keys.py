@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from . import audit
 from .store import Store, now_iso
 
 KEY_PREFIX = "odp_"
@@ -48,6 +49,7 @@ def create(store: Store, account_id: int, name: str | None = None, ttl_days: int
                 break
         c.execute("insert into api_keys (account_id, prefix, key_hash, name, created_at, expires_at)"
                   " values (?, ?, ?, ?, ?, ?)", (account_id, prefix, _hash(token), name, now_iso(), expires))
+        audit.with_change(c, 201)
     return token, get(store, prefix)
 
 
@@ -71,6 +73,7 @@ def revoke(store: Store, prefix: str, account_id: int | None = None) -> KeyInfo:
             raise KeyError_("没有这个密钥 (no such key)")
         if row["revoked_at"] is None:
             c.execute("update api_keys set revoked_at = ? where prefix = ?", (now_iso(), prefix))
+            audit.with_change(c, 200)
     return get(store, prefix)
 
 

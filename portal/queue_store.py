@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import notify, queue
+from . import audit, notify, queue
 from .config import Config
 from .crypto import Crypto
 from .queue import Event, QueueError
@@ -77,6 +77,7 @@ class QueueStore:
             ev = Event(1, now_iso(), today, who.actor, "submit", None, "submitted", {})
             self._record(c, rid, rt, [], ev)
             self._notify(c, rid, tracking, kind, ev, row, staff_too=True)
+            audit.with_change(c, 201)   # the filing's audit entry commits with it
         self.mailer.kick()
         return self.view(tracking, who)
 
@@ -160,6 +161,7 @@ class QueueStore:
             ev = Event(len(events) + 1, now_iso(), today, who.actor, action, req["state"], to_state, cause)
             self._record(c, req["id"], rt, events, ev)
             self._notify(c, req["id"], tracking, req["type"], ev, dict(req), staff_too=action == "supply")
+            audit.with_change(c, 200)   # the action's (and any grant's) audit entry commits with it
             if action == "decide" and cause.get("grant"):
                 events.append(ev)
                 self._fulfil_with_grant(c, req, rt, events, cause["grant"], who, today)

@@ -268,6 +268,7 @@ class Workflow:
                     record_json(record), ensure_ascii=False) if record else None,
                  json.dumps(result, ensure_ascii=False), status, now_iso())).lastrowid
             self._event(c, "submit", who, ident, sid, None, {"content_hash": chash, "files": sums})
+            audit.with_change(c, 201, ident)   # the request's audit entry commits with the submission
             if status == "failed":
                 self._event(c, "check_failed", None, ident, sid, None, {
                     "problems": len(result["problems"]), "residual_scan": result["residual_scan"]})
@@ -366,6 +367,7 @@ class Workflow:
             if n != 1:
                 raise WorkflowError(f"该提交{STATUS_NAMES[sub['status']]}，不能退回 (not pending)", 409)
             self._event(c, "reject", who, sub["dataset"], sid, reason, None)
+            audit.with_change(c, 200, sub["dataset"])
         return self.view(who, sid)
 
     def _may_decide(self, who: Staff, sub) -> None:

@@ -136,3 +136,94 @@ def decode_all(text: str) -> str:
     for _ in range(3):
         text = unquote_plus(text)
     return unicodedata.normalize("NFKC", text)
+
+
+# ---- item 19: a change and its audit entry commit together (kill -9 cannot separate them) ----
+
+PAUSING_SENDER = '''"""An SMS gateway stand-in that stops mid-request (after the account is committed) until killed."""
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+class Sender:
+    def send(self, account_id, mobile, code):
+        (HERE / f"sending-{account_id}").write_text("paused")
+        while True:
+            time.sleep(0.05)
+'''
+
+
+def test_a_registration_committed_before_kill_has_its_audit_entry(built_portal, tmp_path, monkeypatch, serve):
+    import signal
+    import threading
+    import time
+    plug = tmp_path / "plug"
+    plug.mkdir()
+    (plug / "pausing_sender.py").write_text(PAUSING_SENDER, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(plug))
+    srv = serve(_config(built_portal, tmp_path, accounts={"sender": "pausing_sender:Sender"}))
+
+    def post():
+        try:
+            httpx.post(srv.url + "/api/portal/register", json=_person(), timeout=60)
+        except httpx.HTTPError:
+            pass                      # the server is killed under it
+    t = threading.Thread(target=post)
+    t.start()
+    deadline = time.time() + 60
+    while not list(plug.glob("sending-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert list(plug.glob("sending-*")), "the server never reached the code sender"
+    srv.stop(signal.SIGKILL)
+    t.join(30)
+    db = sqlite3.connect(srv.config.parent / "state" / "portal.db")
+    try:
+        accounts = db.execute("select count(*) from accounts").fetchone()[0]
+        entries = db.execute("select method, path, status from audit where path = '/api/portal/register'").fetchall()
+    finally:
+        db.close()
+    assert accounts == 1                       # the registration was committed...
+    assert entries == [("POST", "/api/portal/register", 202)]   # ...and so was its audit entry
+
+
+def test_every_committed_key_and_filing_has_its_audit_entry_after_sigkill(built_portal, tmp_path, serve):
+    import signal
+    import threading
+    import time
+    config = _config(built_portal, tmp_path)
+    srv = serve(config)
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        acct = c.post("/api/portal/register", json=_person()).json()["account"]
+        code = read_outbox(tmp_path / "state", acct["id"])
+        key = c.post("/api/portal/verify-code", json={"account_id": acct["id"], "code": code}).json()["key"]
+    stop, acked = threading.Event(), []
+
+    def create_keys():
+        with httpx.Client(base_url=srv.url, timeout=5, headers={"authorization": f"Bearer {key}"}) as c:
+            while not stop.is_set():
+                try:
+                    if c.post("/api/portal/keys", json={"name": "k"}).status_code == 201:
+                        acked.append(1)
+                except httpx.HTTPError:
+                    return
+    workers = [threading.Thread(target=create_keys) for _ in range(3)]
+    for w in workers:
+        w.start()
+    deadline = time.time() + 30
+    while len(acked) < 60 and time.time() < deadline:
+        time.sleep(0.01)
+    srv.stop(signal.SIGKILL)
+    stop.set()
+    for w in workers:
+        w.join(10)
+    db = sqlite3.connect(tmp_path / "state" / "portal.db")
+    try:
+        keys = db.execute("select count(*) from api_keys where account_id = ? and name = 'k'", (acct["id"],)).fetchone()[0]
+        entries = db.execute("select count(*) from audit where method = 'POST' and path = '/api/portal/keys'"
+                             " and status = 201").fetchone()[0]
+    finally:
+        db.close()
+    assert keys >= len(acked) >= 20
+    assert entries == keys          # not one committed key without its entry, none counted twice
