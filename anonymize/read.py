@@ -1,21 +1,33 @@
-"""Read a department's raw table (CSV in any common encoding, or XLSX) as a header and a row stream."""
+"""Read a department's raw table (CSV/TSV in any common encoding, or XLSX) as a header and a row stream."""
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import itertools
-from dataclasses import dataclass
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterator
 
-csv.field_size_limit(10 * 1024 * 1024)  # free-text cells can be long; the default 128 KB is not enough
+from . import layout
+
+FIELD_LIMIT = 10 * 1024 * 1024  # free-text cells can be long; the default 128 KB is not enough
+csv.field_size_limit(FIELD_LIMIT)
 SNIFF_BYTES = 1 << 20
+DELIMITERS = (",", "\t", ";", "|")
+# Control characters have no place in a published cell (NUL, form feed, DEL, C1, a stray BOM); tab and
+# line breaks do (free text). They are removed and counted per column in the notes.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # old Excel (.xls), Word, ... compound files
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 class InputError(Exception):
-    """A source file cannot be read; names the file, the row (1 = header) and the problem."""
+    """A source file cannot be read; names the file, the row (1-based, as in the source) and the problem.
+
+    Messages name columns by position only: a cell's text may be a person's data."""
 
     def __init__(self, path: Path | str, problem: str, row: int | None = None):
         self.path, self.problem, self.row = str(path), problem, row
@@ -24,24 +36,104 @@ class InputError(Exception):
 
 
 @dataclass
+class ReadNotes:
+    """What the reader did to the file beyond parsing it; filled as the rows are read."""
+    delimiter: str = ","
+    sheet: str | None = None                 # set when not the first sheet
+    skipped_above: list[int] = field(default_factory=list)    # source rows above the header
+    header_rows: list[int] = field(default_factory=list)
+    skipped_below: list[int] = field(default_factory=list)    # note lines after the last record
+    control_chars: Counter = field(default_factory=Counter)   # column name -> characters removed
+
+    def as_dict(self) -> dict:
+        return {"delimiter": self.delimiter, "sheet": self.sheet, "rows_skipped_above_header": self.skipped_above,
+                "header_rows": self.header_rows, "rows_skipped_below_table": self.skipped_below,
+                "control_characters_removed": dict(self.control_chars)}
+
+    def as_text(self) -> list[str]:
+        lines = []
+        if self.delimiter != ",":
+            lines.append(f"分隔符 (delimiter): {'TAB' if self.delimiter == chr(9) else self.delimiter}")
+        if self.sheet:
+            lines.append(f"读取工作表 {self.sheet}：第一个含表格的工作表 (sheet {self.sheet}: the first that holds a table)")
+        if self.skipped_above:
+            lines.append(f"表头上方跳过 {len(self.skipped_above)} 行 (title/caption/blank rows skipped above the "
+                         f"header): 第{_spans(self.skipped_above)}行")
+        if len(self.header_rows) > 1:
+            lines.append(f"两行表头合并为一行 (two header lines joined): 第{_spans(self.header_rows)}行")
+        if self.skipped_below:
+            lines.append(f"表格下方跳过 {len(self.skipped_below)} 行注释 (note lines skipped below the table): "
+                         f"第{_spans(self.skipped_below)}行")
+        for name, n in self.control_chars.items():
+            lines.append(f"列 '{name}' 删除了 {n} 个控制字符 (control characters removed)")
+        return lines
+
+
+def _spans(rows: list[int]) -> str:
+    parts, start = [], None
+    for k, r in enumerate(rows):
+        if start is None:
+            start = r
+        if k + 1 == len(rows) or rows[k + 1] != r + 1:
+            parts.append(str(start) if start == r else f"{start}-{r}")
+            start = None
+    return ",".join(parts)
+
+
+@dataclass
 class Table:
     path: Path
     header: list[str]
     rows: Iterator[list[str]]      # data rows, each as long as the header, as text
     encoding: str                  # detected or declared; "xlsx" for workbooks
+    notes: ReadNotes = field(default_factory=ReadNotes)
+
+
+def _col(j: int) -> str:
+    """Column j (0-based) as the user finds it: its number and its spreadsheet letter."""
+    letters, n = "", j + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"第{j + 1}列 (column {j + 1}, {letters})"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 saved without a BOM: ASCII characters (digits, commas, line breaks) leave a zero byte on one side."""
+    sample = head[:4096]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for zeros, other, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros > half // 10 and other * 10 < zeros:
+            try:
+                sample[:len(sample) // 2 * 2].decode(enc)
+                return enc
+            except UnicodeDecodeError:
+                pass
+    return None
 
 
 def detect_encoding(path: Path, declared: str | None = None) -> str:
-    """BOM first, then strict UTF-8, then GB18030 (a superset of GBK/GB2312), then charset-normalizer."""
+    """BOM first, UTF-16 by its zero bytes, then strict UTF-8, then GB18030 (a superset of GBK/GB2312),
+    then charset-normalizer."""
     if declared:
-        name = codecs.lookup(declared).name
+        try:
+            name = codecs.lookup(declared).name
+        except LookupError:
+            raise InputError(path, f"未知编码 '{declared}' (unknown encoding)") from None
         # GBK files from departments often hold characters only GB18030 has: read them as GB18030.
         return "gb18030" if name in ("gbk", "gb2312", "gb18030") else name
-    head = path.open("rb").read(SNIFF_BYTES)
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if head.startswith(bom):
             return enc
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
     for enc in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(enc)().decode(head, final=len(head) < SNIFF_BYTES)
@@ -55,41 +147,181 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
     return best.encoding
 
 
-TITLE_ROWS_MAX = 3
+def sniff_delimiter(text: str, suffix: str) -> str:
+    """The delimiter that cuts most lines of the sample into the same number (two or more) of fields.
+    Comma wins ties (tab for .tsv), so a comma file with stray tabs or semicolons stays a comma file."""
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1:
+        lines = lines[:-1]   # the sample may end inside a line
+    sample = "".join(lines[:200])
+    order = ("\t", ",", ";", "|") if suffix == ".tsv" else DELIMITERS
+    best, best_score = order[0], 0
+    for d in order:
+        if d not in sample:
+            continue
+        try:
+            widths = Counter(len(r) for r in csv.reader(io.StringIO(sample), delimiter=d) if len(r) > 1)
+        except csv.Error:
+            continue
+        score = max(widths.values(), default=0)
+        if score > best_score:
+            best, best_score = d, score
+    return best
 
 
-def _filled(cells) -> int:
-    return sum(1 for c in cells if c not in (None, "") and str(c).strip())
-
-
-def _past_titles(first: list, rest: Iterator[list]) -> tuple[list, int, Iterator[list]]:
-    """Spreadsheets exported by departments often open with a title line (温州市…统计表) and blank
-    lines above the real header. Rows with at most one filled cell are skipped when a row with more
-    follows within TITLE_ROWS_MAX rows; otherwise (a one-column table) nothing is skipped.
-    Returns (header row, rows skipped, the remaining rows)."""
-    if _filled(first) > 1:
-        return first, 0, rest
-    peeked = []
-    for row in rest:
-        peeked.append(row)
-        if _filled(row) > 1:
-            return row, len(peeked), rest
-        if len(peeked) >= TITLE_ROWS_MAX:
-            break
-    return first, 0, itertools.chain(peeked, rest)
-
-
-def _check_header(path: Path, header: list[str], row: int = 1) -> list[str]:
-    header = [h.strip() for h in header]
-    problems = [f"第{i + 1}列表头为空 (blank header in column {i + 1})" for i, h in enumerate(header) if not h]
-    seen: set[str] = set()
-    for h in header:
+def _check_header(path: Path, header: list[str], row: int) -> list[str]:
+    problems = [f"{_col(j)}表头为空 (blank header)" for j, h in enumerate(header) if not h]
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):  # positions only: a cell's text may be a person's data
         if h and h in seen:
-            problems.append(f"表头 '{h}' 重复 (duplicate header)")
-        seen.add(h)
+            problems.append(f"{_col(j)}表头与第{seen[h] + 1}列重复 (duplicate header: column {j + 1} repeats "
+                            f"column {seen[h] + 1})")
+        seen.setdefault(h, j)
     if problems:
         raise InputError(path, "; ".join(problems), row=row)
     return header
+
+
+def _clean(row: list[str], header: list[str], notes: ReadNotes) -> list[str]:
+    out = []
+    for j, c in enumerate(row):
+        cleaned, n = _CONTROL.subn("", c)
+        if n:
+            notes.control_chars[header[j] if j < len(header) else f"#{j + 1}"] += n
+        out.append(cleaned)
+    return out
+
+
+class _Rows:
+    """Turns source records (row number, cells) into data rows as wide as the header: drops blank lines,
+    holds note-like lines back until a record follows (at the end they are a footer, reported)."""
+
+    def __init__(self, path: Path, header: list[str], notes: ReadNotes, strict_width: bool):
+        self.path, self.header, self.notes, self.n = path, header, notes, len(header)
+        self.strict_width = strict_width     # CSV: a short row is broken; XLSX: blank trailing cells
+
+    def fit(self, num: int, row: list[str]) -> list[str]:
+        n = self.n
+        if len(row) > n:
+            extra = next((j for j in range(n, len(row)) if row[j].strip()), None)
+            if extra is not None and self.strict_width:
+                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个，{_col(extra)}有数据 "
+                                            f"(ragged row: {len(row)} fields, header has {n})", num)
+            if extra is not None:
+                raise InputError(self.path, f"{_col(extra)}在表头之外有数据 (data beyond the {n} header "
+                                            f"columns)", num)
+            return row[:n]
+        if len(row) < n:
+            if self.strict_width:
+                multi = next((j for j, c in enumerate(row) if "\n" in c), None)
+                if multi is not None:
+                    raise InputError(self.path, f"{_col(multi)}的引号未闭合，该字段吞并了后面的行 (unclosed quote: the "
+                                                f"quoted field opening here runs over the following lines)", num)
+                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个 "
+                                            f"(ragged row: {len(row)} fields, header has {n})", num)
+            return row + [""] * (n - len(row))
+        return row
+
+    def stream(self, records: Iterator[tuple[int, list[str]]]) -> Iterator[list[str]]:
+        n, pending = self.n, []
+        for num, row in records:
+            k = len(row) - row.count("")
+            if len(row) == n and (k > 3 or (k > 1 and 2 * k >= n)) and not pending:
+                yield row                       # the common case, kept cheap
+                continue
+            if not any(c.strip() for c in row):
+                continue
+            if layout.note_like(row, n):
+                pending.append((num, row))
+                continue
+            for pnum, prow in pending:
+                yield self.fit(pnum, prow)
+            pending = []
+            yield self.fit(num, row)
+        self.notes.skipped_below = [num for num, _ in pending]
+
+
+def _quote_column(line: str, delimiter: str) -> int | None:
+    """The field (0-based) of `line` whose opening quote is not closed before the line ends."""
+    j, i, n = 0, 0, len(line)
+    while i < n:
+        if line[i] == '"':
+            i += 1
+            while True:
+                q = line.find('"', i)
+                if q < 0:
+                    return j
+                if line.startswith('""', q):
+                    i = q + 2
+                    continue
+                i = q + 1
+                break
+        nxt = line.find(delimiter, i)
+        if nxt < 0:
+            return None
+        j, i = j + 1, nxt + 1
+    return None
+
+
+class _CsvSource:
+    """CSV records with the source line each starts on; control characters flagged per line, cheaply."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str):
+        self.path, self.encoding, self.delimiter = path, encoding, delimiter
+        self.text = io.TextIOWrapper(path.open("rb"), encoding="utf-8" if encoding == "utf-8-sig" else encoding,
+                                     newline="")
+        if encoding == "utf-8-sig":
+            self.text.buffer.read(3)
+        self.dirty = False
+        self.reader = csv.reader(self._lines(), delimiter=delimiter, strict=True)
+
+    def _lines(self) -> Iterator[str]:
+        search = _CONTROL.search
+        for line in self.text:
+            if search(line):
+                self.dirty = True
+            yield line
+
+    def records(self, names: list[str], notes: ReadNotes) -> Iterator[tuple[int, list[str]]]:
+        """(first source line, cells). Once `names` holds the header, control characters are removed and
+        counted in notes; rows read before that are cleaned by the caller."""
+        reader, last = self.reader, self.reader.line_num
+        try:
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if self.dirty and names:
+                    self.dirty = False
+                    row = _clean(row, names, notes)
+                yield start, row
+        except csv.Error as e:
+            raise self._malformed(e, last + 1) from None
+        except UnicodeDecodeError:
+            raise self.undecodable() from None
+
+    def undecodable(self) -> InputError:
+        return InputError(self.path, f"无法按 {self.encoding} 解码 (undecodable bytes for encoding "
+                                     f"{self.encoding})", row=_undecodable_line(self.path, self.encoding))
+
+    def _malformed(self, e: csv.Error, start: int) -> InputError:
+        line = self._line(start)
+        j = _quote_column(line, self.delimiter) if line is not None else None
+        if j is not None:
+            return InputError(self.path, f"{_col(j)}的引号未闭合 (unclosed quote: the quoted field opening at "
+                                         f"row {start}, column {j + 1} does not end where a field can end)", start)
+        if "field larger" in str(e):
+            return InputError(self.path, f"字段超过 {FIELD_LIMIT // (1024 * 1024)} MB (a field is larger than "
+                                         f"{FIELD_LIMIT // (1024 * 1024)} MB)", start)
+        return InputError(self.path, f"CSV 格式错误 (malformed CSV: {e})", start)
+
+    def _line(self, number: int) -> str | None:
+        with open(self.path, encoding=self.encoding, errors="replace", newline="") as f:
+            for k, line in enumerate(f, start=1):
+                if k == number:
+                    return line
+        return None
+
+    def close(self) -> None:
+        self.text.close()
 
 
 def _undecodable_line(path: Path, encoding: str) -> int | None:
@@ -110,57 +342,58 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[list[str]]]:
-    # Decoded as a stream (far faster than line by line); a decoding error is traced to its line after.
-    text = io.TextIOWrapper(path.open("rb"), encoding="utf-8" if encoding == "utf-8-sig" else encoding,
-                            newline="")
-    if encoding == "utf-8-sig":
-        text.buffer.read(3)
-    reader = csv.reader(text)
+def _take_header(path: Path, records: Iterator[tuple[int, list[str]]], names: list[str], notes: ReadNotes,
+                 ) -> list[tuple[int, list[str]]] | None:
+    """Read the first rows and find the header in them: sets `names` (and the notes) and returns the
+    rows read after the header, control characters removed; None when there is no filled row."""
+    window: list[tuple[int, list[str]]] = []
+    for rec in records:
+        if any(c.strip() for c in rec[1]):      # blank lines do not count: a sheet may start far down
+            window.append(rec)
+            if len(window) >= layout.WINDOW_ROWS:
+                break
+    found = layout.find_header([r for _, r in window])
+    if found is None:
+        return None
+    nums = [num for num, _ in window]
+    notes.skipped_above = list(range(1, nums[found.start]))
+    notes.header_rows = nums[found.start:found.data_start]
+    header = _check_header(path, _clean(found.names, found.names, notes), nums[found.start])
+    names[:] = header
+    return [(num, _clean(row, header, notes)) for num, row in window[found.data_start:]]
 
-    def undecodable() -> InputError:
-        return InputError(path, f"无法按 {encoding} 解码 (undecodable bytes for encoding {encoding})",
-                          row=_undecodable_line(path, encoding))
+
+def _csv_table(path: Path, encoding: str) -> Table:
+    with path.open("rb") as f:
+        head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(f.read(1 << 16))
+    notes = ReadNotes(delimiter=sniff_delimiter(head.lstrip("\ufeff"), path.suffix.lower()))
+    src, names = _CsvSource(path, encoding, notes.delimiter), []
+    records = src.records(names, notes)
     try:
-        header = next(reader, None)
-    except (UnicodeDecodeError, csv.Error) as e:
-        text.close()
-        if isinstance(e, UnicodeDecodeError):
-            raise undecodable() from None
-        raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=1)
-    if header is None or not any(h.strip() for h in header):
-        text.close()
-        raise InputError(path, "文件为空或没有表头 (empty file or no header row)")
-    try:
-        header, skipped, remaining = _past_titles(header, reader)
-    except (UnicodeDecodeError, csv.Error) as e:
-        text.close()
-        if isinstance(e, UnicodeDecodeError):
-            raise undecodable() from None
-        raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=reader.line_num)
-    header = _check_header(path, header, 1 + skipped)
+        rest = _take_header(path, records, names, notes)
+        if rest is None:
+            raise InputError(path, "文件为空或没有表头 (empty file or no header row)")
+    except BaseException:
+        src.close()
+        raise
+    shaper = _Rows(path, names, notes, strict_width=True)
 
     def rows() -> Iterator[list[str]]:
-        with text:
-            try:
-                for row in remaining:
-                    if len(row) != len(header):
-                        if not any(cell.strip() for cell in row):
-                            continue  # blank line
-                        raise InputError(path, f"该行有 {len(row)} 个字段，表头有 {len(header)} 个 "
-                                               f"(ragged row: {len(row)} fields, header has {len(header)})",
-                                         reader.line_num)
-                    yield row
-            except csv.Error as e:
-                raise InputError(path, f"CSV 格式错误 (malformed CSV: {e})", row=reader.line_num)
-            except UnicodeDecodeError:
-                raise undecodable() from None
-    return header, rows()
+        with src.text:
+            yield from shaper.stream(_chain(rest, records))
+    return Table(path, names, rows(), encoding, notes)
+
+
+def _chain(first: list, then: Iterator) -> Iterator:
+    yield from first
+    yield from then
 
 
 def _cell_text(v) -> str:
     if v is None:
         return ""
+    if isinstance(v, str):
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, datetime):
@@ -172,55 +405,102 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str]]]:
+def _xlsx_table(path: Path, sheet: str | None) -> Table:
     import openpyxl
-    from zipfile import BadZipFile
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as e:
-        raise InputError(path, f"不是有效的 XLSX 文件 (not a valid XLSX workbook: {type(e).__name__})")
-    if sheet and sheet not in wb.sheetnames:
-        raise InputError(path, f"工作表 '{sheet}' 不存在 (sheet not found; sheets: {wb.sheetnames})")
-    it = wb[sheet or wb.sheetnames[0]].iter_rows(values_only=True)
-    first = next(it, None)
-    if first is None or not any(v not in (None, "") for v in first):
+    except Exception as e:   # openpyxl raises many kinds for a broken workbook; none should be a traceback
+        raise InputError(path, f"不是有效的 XLSX 文件 (not a valid XLSX workbook: {type(e).__name__})") from None
+    try:
+        return _xlsx_open_sheet(path, wb, sheet)
+    except BaseException:
         wb.close()
-        raise InputError(path, "工作表为空或没有表头 (empty sheet or no header row)")
-    first, skipped, it = _past_titles(first, it)
-    # Trailing empty header cells are formatting residue, not columns.
-    cells = [_cell_text(v) for v in first]
-    while cells and not cells[-1].strip():
-        cells.pop()
-    header = _check_header(path, cells, 1 + skipped)
+        raise
+
+
+def _xlsx_records(path: Path, ws, names: list[str], notes: ReadNotes) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cells as text); as _CsvSource.records for control characters."""
+    try:
+        for num, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            row = [_cell_text(v) for v in values]
+            if names and any(_CONTROL.search(c) for c in row):
+                row = _clean(row, names, notes)
+            yield num, row
+    except InputError:
+        raise
+    except Exception as e:
+        raise InputError(path, f"工作表无法读取 (the sheet cannot be read: {type(e).__name__})") from None
+
+
+def _xlsx_open_sheet(path: Path, wb, sheet: str | None) -> Table:
+    sheets = wb.worksheets
+    if not sheets:
+        raise InputError(path, "工作簿中没有工作表 (the workbook has no worksheets)")
+    if sheet is not None:
+        if sheet not in wb.sheetnames or wb[sheet] not in sheets:
+            raise InputError(path, f"工作表 '{sheet}' 不存在 (sheet not found; the workbook has "
+                                   f"{len(sheets)} sheets)")
+        candidates = [wb[sheet]]
+    else:
+        candidates = sheets
+    chosen = None
+    for ws in candidates:
+        notes, names = ReadNotes(), []
+        records = _xlsx_records(path, ws, names, notes)
+        rest = _take_header(path, records, names, notes)
+        if rest is None:
+            continue        # an empty sheet: the next one, unless one was named
+        if chosen is None:
+            chosen = (ws, notes, names, records, rest)
+        if len(names) > 1:  # a table, not a sheet of explanations (填报说明) in one column
+            chosen = (ws, notes, names, records, rest)
+            break
+    if chosen is None:
+        raise InputError(path, "工作表为空或没有表头 (empty sheet or no header row)" if sheet or len(sheets) == 1
+                         else f"全部 {len(sheets)} 个工作表都是空的 (every sheet is empty)")
+    ws, notes, names, records, rest = chosen
+    if ws is not candidates[0]:
+        notes.sheet = f"#{sheets.index(ws) + 1}"
+    shaper = _Rows(path, names, notes, strict_width=False)
 
     def rows() -> Iterator[list[str]]:
         try:
-            for n, values in enumerate(it, start=2 + skipped):
-                row = [_cell_text(v) for v in values]
-                extra = row[len(header):]
-                if any(c.strip() for c in extra):
-                    raise InputError(path, f"表头之外的列有数据 (data beyond the {len(header)} header columns)", n)
-                row = (row + [""] * len(header))[:len(header)]
-                if any(c.strip() for c in row):
-                    yield row
+            yield from shaper.stream(_chain(rest, records))
         finally:
             wb.close()
-    return header, rows()
+    return Table(path, names, rows(), "xlsx", notes)
+
+
+def _kind(path: Path) -> str:
+    """"xlsx", "xls" or "text", from the file's first bytes (a renamed file is read as what it is)."""
+    with path.open("rb") as f:
+        magic = f.read(8)
+    if magic == _OLE_MAGIC or path.suffix.lower() in (".xls", ".et"):
+        return "xls"
+    if magic.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "xlsx"
+    return "text"
 
 
 def open_table(path: Path | str, encoding: str | None = None, sheet: str | None = None) -> Table:
     """Open a source file; raises InputError for a missing, empty or malformed file."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise InputError(path, "这是一个目录，不是文件 (is a directory: give a CSV, TSV or XLSX file)")
+    if not path.exists():
         raise InputError(path, "文件不存在 (file not found)")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        header, rows = _xlsx_rows(path, sheet)
-        return Table(path, header, rows, "xlsx")
+    if not path.is_file():
+        raise InputError(path, "不是普通文件 (not a regular file)")
     if path.stat().st_size == 0:
         raise InputError(path, "文件为空 (empty file)")
+    kind = _kind(path)
+    if kind == "xls":
+        raise InputError(path, "不支持旧版 Excel (.xls) 文件，请在 Excel/WPS 中另存为 .xlsx 或 CSV (old Excel .xls is "
+                               "not supported: save it as .xlsx or CSV)")
+    if kind == "xlsx":
+        return _xlsx_table(path, sheet)
     enc = detect_encoding(path, encoding)
-    header, rows = _csv_rows(path, enc)
-    return Table(path, header, rows, enc)
+    return _csv_table(path, enc)
 
 
 def read_header(path: Path | str, encoding: str | None = None, sheet: str | None = None) -> list[str]:
