@@ -85,10 +85,12 @@ def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual)
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
+    text = "\n".join([rep.as_text(), *table.notes.as_text()])   # what reading did: titles skipped, ...
     if report:
-        report.write_text(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-        report.with_suffix(".txt").write_text(rep.as_text() + "\n", encoding="utf-8")
-    click.echo(rep.as_text())
+        report.write_text(json.dumps({**rep.as_dict(), "read": table.notes.as_dict()}, ensure_ascii=False,
+                                     indent=2), encoding="utf-8")
+        report.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+    click.echo(text)
 
 
 @cli.command()

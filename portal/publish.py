@@ -55,7 +55,8 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
         if c.facet:
             db[record.table].create_index([c.name], if_not_exists=True)
     return {"row_count": report.rows, "content_hash": content_hash,
-            "report": report.as_dict(), "report_text": report.as_text(), "columns": header}
+            "report": {**report.as_dict(), "read": table.notes.as_dict()},
+            "report_text": "\n".join([report.as_text(), *table.notes.as_text()]), "columns": header}
 
 
 def _datasette_metadata(records: list[Record], published: dict) -> dict:
