@@ -9,6 +9,7 @@ import click
 
 from . import config as config_mod
 from .access import services
+from .acting import as_option
 from .config import ConfigError
 from .publish import PUBLIC_DB
 from .queue import OUTCOMES, STATE_NAMES, QueueError
@@ -40,8 +41,7 @@ def _echo(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-AS_OPTION = click.option("--as", "as_id", type=int, required=True,
-                         help="The staff account acting (its department's queue only).")
+AS_OPTION = as_option("The staff account acting (its department's queue only).")
 
 
 @click.group("requests")

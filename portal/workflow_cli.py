@@ -9,11 +9,11 @@ import click
 
 from . import config as config_mod
 from .access import services
+from .acting import as_option
 from .config import ConfigError
 from .workflow import STATUS_NAMES, Workflow, WorkflowError, files_from_folder
 
-AS_OPTION = click.option("--as", "as_id", type=int, required=True,
-                         help="The staff account acting (publisher: submit; reviewer: review, withdraw).")
+AS_OPTION = as_option("The staff account acting (publisher: submit; reviewer: review, withdraw).")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the full JSON.")
 
 

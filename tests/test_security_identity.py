@@ -227,3 +227,51 @@ def test_every_committed_key_and_filing_has_its_audit_entry_after_sigkill(built_
         db.close()
     assert keys >= len(acked) >= 20
     assert entries == keys          # not one committed key without its entry, none counted twice
+
+
+# ---- item 20: the CLI's --as needs proof, and the audit names the OS user ----
+
+DEPT = "温州市水利局"
+
+
+def _staff(config: Path, role: str, department: str | None = None) -> tuple[int, str]:
+    import json
+    args = ["users", "add-staff", fake.name(), "--role", role] + (["--department", department] if department else [])
+    first, second = run_portal(config, *args).stdout.strip().splitlines()[:2]
+    return json.loads(first)["id"], second.rsplit(":", 1)[1].strip()
+
+
+def test_cli_as_needs_the_staff_key_unless_run_by_the_state_owner(built_portal, tmp_path, serve, monkeypatch):
+    import getpass
+    import os
+    monkeypatch.delenv("PORTAL_STAFF_KEY", raising=False)
+    srv = serve(_config(built_portal, tmp_path))
+    pub_id, pub_key = _staff(srv.config, "publisher", DEPT)
+    _, reviewer_key = _staff(srv.config, "reviewer")
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        acct = c.post("/api/portal/register", json=_person()).json()["account"]
+        code = read_outbox(tmp_path / "state", acct["id"])
+        key = c.post("/api/portal/verify-code", json={"account_id": acct["id"], "code": code}).json()["key"]
+        tracking = c.post("/api/portal/requests", headers={"authorization": f"Bearer {key}"}, json={
+            "description": "各区县月度取水汇总", "department": DEPT, "purpose": "研究", "scenario": "报告",
+            "items": ["取水量"], "use_until": "2027-12-31"}).json()["tracking"]
+    srv.stop()
+    state = tmp_path / "state"
+    owner = state.stat().st_uid
+    os.chown(state, owner + 12345, -1)      # this OS user can still read the state, but is not its owner
+    try:
+        listed = run_portal(srv.config, "requests", "list", "--as", str(pub_id), check=False)
+        accepted = run_portal(srv.config, "requests", "accept", tracking, "--as", str(pub_id), check=False)
+        monkeypatch.setenv("PORTAL_STAFF_KEY", reviewer_key)     # another staff member's key
+        borrowed = run_portal(srv.config, "requests", "accept", tracking, "--as", str(pub_id), check=False)
+        for proc in (listed, accepted, borrowed):
+            assert proc.returncode == 1 and "PORTAL_STAFF_KEY" in proc.stderr, proc.stdout + proc.stderr
+            assert tracking not in proc.stdout
+        monkeypatch.setenv("PORTAL_STAFF_KEY", pub_key)
+        proven = run_portal(srv.config, "requests", "accept", tracking, "--as", str(pub_id), check=False)
+        assert proven.returncode == 0 and tracking in proven.stdout, proven.stderr
+    finally:
+        os.chown(state, owner, -1)
+    cli = [r for r in _audit_rows(srv) if r["method"] == "CLI"]
+    assert [(r["account_id"], r["key_prefix"], r["client_ip"], r["path"], r["status"]) for r in cli] == [
+        (pub_id, pub_key[:12], f"local:{getpass.getuser()}", "/cli/requests/accept", 200)]
