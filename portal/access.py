@@ -124,6 +124,7 @@ def add_grant(store: Store, account_id: int, dataset: str, ends_on: date, grante
               columns: list[str] | None = None, request_id: int | None = None) -> int:
     """Record a grant (the request queue calls this when a department approves an application)."""
     with store.tx() as c:
+        audit.with_change(c, 201, dataset)   # the grant and its audit entry commit together
         return c.execute("insert into grants (account_id, dataset, columns, ends_on, granted_by, request_id,"
                          " created_at) values (?, ?, ?, ?, ?, ?, ?)",
                          (account_id, dataset, json.dumps(columns, ensure_ascii=False) if columns else None,

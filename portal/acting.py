@@ -70,16 +70,20 @@ def _acting(ctx: click.Context, param, account_id):
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     svc = services(cfg)
-    prefix = prove(svc, account_id)
+    audit_changes(ctx, svc, account_id, prove(svc, account_id))
+    return account_id
+
+
+def audit_changes(ctx: click.Context, svc, account_id: int | None = None, key_prefix: str | None = None) -> None:
+    """Until the command ends, a change it makes commits with an entry naming the OS user (audit.with_change)."""
     names, c = [], ctx
     while c.parent is not None:      # the command's words, whatever the program was called
         names.append(c.info_name)
         c = c.parent
     command = "/".join(reversed(names))
-    entry = audit.Entry(account_id, prefix, f"local:{os_user()}", "CLI", f"/cli/{command}", None, 0, 0)
+    entry = audit.Entry(account_id, key_prefix, f"local:{os_user()}", "CLI", f"/cli/{command}", None, 0, 0)
     token = audit.PENDING.set(audit.Pending(svc.audit_key, entry))
     ctx.call_on_close(lambda: audit.PENDING.reset(token))
-    return account_id
 
 
 def as_option(help_text: str):

@@ -11,14 +11,19 @@ from . import config as config_mod
 from . import keys as keys_mod
 from .access import add_grant, services
 from .accounts import STAFF_ROLES, AccountError
+from .acting import audit_changes
 from .config import ConfigError
 
 
 def _svc(ctx):
+    """The services, with this command's changes audited as the operator's (OS user) in their transaction."""
     try:
-        return services(config_mod.load((ctx.find_root().obj or {}).get("config_file")))
+        svc = services(config_mod.load((ctx.find_root().obj or {}).get("config_file")))
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
+    if audit_mod.PENDING.get() is None:
+        audit_changes(ctx, svc)
+    return svc
 
 
 def _show(row: dict) -> str:

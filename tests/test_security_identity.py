@@ -275,3 +275,20 @@ def test_cli_as_needs_the_staff_key_unless_run_by_the_state_owner(built_portal, 
     cli = [r for r in _audit_rows(srv) if r["method"] == "CLI"]
     assert [(r["account_id"], r["key_prefix"], r["client_ip"], r["path"], r["status"]) for r in cli] == [
         (pub_id, pub_key[:12], f"local:{getpass.getuser()}", "/cli/requests/accept", 200)]
+
+
+def test_operator_commands_are_audited_with_the_os_user(built_portal, tmp_path):
+    import getpass
+    config = _config(built_portal, tmp_path)
+    staff_id, staff_key = _staff(config, "reviewer")
+    run_portal(config, "users", "grant", str(staff_id), "some-dataset", "--until", "2027-01-01")
+    run_portal(config, "keys", "revoke", staff_key[:12])
+    run_portal(config, "users", "suspend", str(staff_id), "--note", "left")
+    db = sqlite3.connect(tmp_path / "state" / "portal.db")
+    try:
+        rows = db.execute("select client_ip, method, path, status from audit order by seq").fetchall()
+    finally:
+        db.close()
+    me = f"local:{getpass.getuser()}"
+    assert rows == [(me, "CLI", "/cli/users/add-staff", 201), (me, "CLI", "/cli/users/grant", 201),
+                    (me, "CLI", "/cli/keys/revoke", 200), (me, "CLI", "/cli/users/suspend", 200)]
