@@ -21,6 +21,7 @@ class ColumnJob:
     exempt: frozenset = frozenset()    # entities the residual scan ignores here
     rule: tuple = ()                   # rule: (op, params, declared kind)
     declared: str = "DECLARED"         # rule: the entity counted as found for each non-empty cell
+    header: str = ""                   # the column's name: context words of custom recognizers
     stop: str = ""                     # non-empty: a residual finding stops the run (says which rule); else
                                        # the flagged cell is redacted whole and counted
 
@@ -33,6 +34,7 @@ class ChunkResult:
     changed: list
     skipped: list
     failure: tuple | None = None       # (row offset in the batch, column position, entity)
+    custom_cells: Counter = field(default_factory=Counter)  # custom entity -> cells it changed
     residual: list = field(default_factory=list)  # cells redacted whole: (row offset, column position, entity)
 
 
@@ -51,12 +53,15 @@ _SCANNER = Scanner()
 _FUNCS = _Funcs()
 
 
-def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkResult:
+def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=None) -> ChunkResult:
     """Desensitize `rows` (kept columns only, in job order).
 
     A cell the re-scan still flags is redacted whole (fail safe) and listed in `residual`; in a column
     whose job says `stop`, the first such cell ends the batch as its `failure` instead."""
-    scanner = scanner or _SCANNER
+    # detector (anonymize.custom.Detector): a registry's custom recognizers; workers get it with each batch.
+    scanner = scanner or (detector.scanner() if detector is not None else _SCANNER)
+    custom = getattr(scanner, "custom", None)  # cells a profile lets skip still meet the custom recognizers
+    custom_entities = scanner.detector.entities if custom else frozenset()
     n = len(jobs)
     res = ChunkResult([], [Counter() for _ in range(n)], [Counter() for _ in range(n)], [0] * n, [0] * n)
     funcs = [_FUNCS.get(j.rule) if j.kind == "rule" else None for j in jobs]
@@ -64,11 +69,13 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkR
         out = []
         for c, (job, value) in enumerate(zip(jobs, row)):
             if job.kind == "scan":
-                if job.profile.fits(value):
+                if job.profile.fits(value) and not (custom and value and custom(value, job.header)):
                     res.skipped[c] += 1
                 else:
-                    cell = redact_whole(scanner, value, job.profile.entity, job.allowed) if job.profile.whole \
-                        else scan_cell(scanner, value, job.allowed)
+                    cell = redact_whole(scanner, value, job.profile.entity, job.allowed, job.header) \
+                        if job.profile.whole else scan_cell(scanner, value, job.allowed, job.header)
+                    if custom and cell.found:
+                        res.custom_cells.update({e for e in cell.found if e in custom_entities})
                     if cell.found or cell.kept:
                         res.found[c].update(cell.found)
                         res.kept[c].update(cell.kept)
@@ -89,7 +96,7 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None) -> ChunkR
                         res.changed[c] += changed
                     value = new
                 if value:
-                    rest = [f.entity for f in scanner.personal(value, job.exempt)]
+                    rest = [f.entity for f in scanner.personal(value, job.exempt, job.header)]
                     if rest:
                         if job.stop:
                             res.failure = (r, c, rest[0])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Iterator
@@ -56,12 +56,19 @@ class Report:
     rows: int = 0
     residual: str = "not run"
     k_anonymity: kanon.KReport | None = None
+    recognizers: list = field(default_factory=list)         # custom recognizers (custom.Detector.summary)
+    custom_cells: Counter = field(default_factory=Counter)  # custom entity -> cells in which it was redacted
     residual_cells: list = field(default_factory=list)  # {"row", "column", "entity"}: the first RESIDUAL_LISTED
     residual_total: int = 0
+
+    def custom_recognizers(self) -> list[dict]:
+        """Each custom recognizer with the number of cells in which its entity was redacted."""
+        return [{**r, "cells_changed": self.custom_cells[r["entity"]]} for r in self.recognizers]
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "rows": self.rows, "residual_scan": self.residual,
                 "residual_redacted_whole": {"cells": self.residual_total, "listed": self.residual_cells},
+                "custom_recognizers": self.custom_recognizers(),
                 "k_anonymity": self.k_anonymity.as_dict() if self.k_anonymity else None,
                 "columns": [c.as_dict() for c in self.columns]}
 
@@ -71,6 +78,9 @@ class Report:
             k = self.k_anonymity
             lines.append(f"k-匿名 (k={k.k}, 准标识符 {', '.join(k.columns)}): {k.classes_below_k} 个等价类不足 k; "
                          f"泛化 {k.rows_generalized} 行, 隐去 {k.rows_suppressed} 行")
+        for r in self.custom_recognizers():
+            lines.append(f"自定义识别器 (custom recognizer) {r['name']}: 实体 {r['entity']} → ［{r['label']}］, "
+                         f"改动 {r['cells_changed']} 格 ({r['source']})")
         for c in self.columns:
             found = ", ".join(f"{ENTITY_LABELS.get(k, k)}×{v}" for k, v in c.found.items()) or "无"
             line = f"- {c.name}: 规则 {c.rule}; 画像 {c.profile}; 发现 {found}; 改动 {c.changed} 格"
@@ -125,7 +135,7 @@ def _needs_pseudonymizer(record: Record | None) -> bool:
 def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | None = None,
                 key: bytes | None = None, dataset: str = "-", state_dir: Path | str | None = None,
                 workers: int | None = None, defer_k: bool = False,
-                strict_residual: bool | None = None) -> tuple[list[str], Iterator[list[str]], Report]:
+                strict_residual: bool | None = None, detector=None) -> tuple[list[str], Iterator[list[str]], Report]:
     """Return (output header, output rows, report); rows are produced lazily, the report fills as they go.
 
     Declared columns get their rule; every other cell is scanned (unless the column's profile, learned on
@@ -136,6 +146,8 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     everywhere when strict_residual (argument, else the record's) asks for today's refusal.
     Quasi-identifier columns are then made k-anonymous (Record.k_anonymity).
     state_dir: where the pseudonym mapping persists (keyed by HMAC), so surrogates agree across tables.
+    detector: an anonymize.custom.Detector (a recognizer registry with custom recognizers, e.g. from YAML):
+    they are scanned beside the built-in ones, in every cell and in the re-scan, and the report lists them.
     defer_k: rows stream out before k-anonymity is known and report.k_anonymity.decision must then be
     applied by the caller to what it wrote (portal.tables.write does); otherwise rows wait for the last.
     """
@@ -166,6 +178,8 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     stops = [_stop_rule(c, strict) for c in cols]
     run = _Run(funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer,
                default_workers() if workers is None else workers, stops)
+    if detector is not None:
+        run.use(detector)
     out = run.rows(chain(sample, rows))
     qi = [j for j, i in enumerate(keep_idx) if cols[i] and cols[i].quasi_identifier]
     if qi:
@@ -194,6 +208,14 @@ class _Run:
         self.given = [(j, i) for j, i in enumerate(keep_idx) if funcs[i][1] == "pseudonymize"]
         self.parallel = any(p.kind == "free_text" for p in profiles)
 
+    detector = None  # anonymize.custom.Detector: custom recognizers beside the built-in scan
+
+    def use(self, detector) -> None:
+        """Scan with a registry's custom recognizers too; they take each column's name as context."""
+        self.detector, self.scanner = detector, detector.scanner()
+        self.jobs = tuple(replace(j, header=self.report.columns[i].name) for j, i in zip(self.jobs, self.keep_idx))
+        self.report.recognizers = detector.summary()
+
     def rows(self, rows: Iterator[list[str]]) -> Iterator[list[str]]:
         pool = None
         try:
@@ -205,7 +227,7 @@ class _Run:
                 if pool is None:
                     yield from self._finish(run_chunk(self.jobs, batch, self.scanner), row_no)
                 else:
-                    for n, (result,) in pool.submit(row_no, [(run_chunk, (self.jobs, batch))]):
+                    for n, (result,) in pool.submit(row_no, [(run_chunk, (self.jobs, batch, None, self.detector))]):
                         yield from self._finish(result, n)
                 row_no += len(chunk)
             if pool is not None:
@@ -242,6 +264,7 @@ class _Run:
             rep.kept.update(result.kept[j])
             rep.changed += result.changed[j]
             rep.skipped += result.skipped[j]
+        self.report.custom_cells.update(result.custom_cells)
         for r, j, entity in result.residual:
             rep = self.report.columns[self.keep_idx[j]]
             rep.residual[entity] += 1

@@ -128,14 +128,19 @@ def _looks_like_text(values: list[str]) -> bool:
 
 
 class Scanner:
-    """find() with a bounded memo for short cells, returning findings of personal entities only."""
+    """find() with a bounded memo for short cells, returning findings of personal entities only.
+    anonymize.custom.CustomScanner adds a registry's custom recognizers (and their placeholders)."""
+
+    labels = ENTITY_LABELS  # placeholder words by entity
 
     def __init__(self):
         self.memo: dict[tuple, list] = {}
+        self.look_for = _LOOK_FOR  # the built-in entities the registry holds
 
-    def personal(self, text: str, skip: frozenset = frozenset()) -> list:
+    def personal(self, text: str, skip: frozenset = frozenset(), header: str = "") -> list:
         """Personal findings in `text`; `skip`: entities not looked for at all (a column's exempt kinds).
-        Skipping is never laxer than filtering afterwards: a skipped entity cannot outrank another."""
+        Skipping is never laxer than filtering afterwards: a skipped entity cannot outrank another.
+        `header`: the column's name, context for custom recognizers (unused here)."""
         if not text:
             return []
         short = len(text) <= MEMO_MAX_LEN
@@ -143,7 +148,8 @@ class Scanner:
             hit = self.memo.get((text, skip))
             if hit is not None:
                 return hit
-        hits = [f for f in find(text, _LOOK_FOR - skip if skip else None) if f.entity in PERSONAL_ENTITIES]
+        look = self.look_for - skip if skip or self.look_for is not _LOOK_FOR else None
+        hits = [f for f in find(text, look) if f.entity in PERSONAL_ENTITIES]
         if short:
             if len(self.memo) >= MEMO_MAX_ITEMS:
                 self.memo.clear()
@@ -154,7 +160,7 @@ class Scanner:
 _LOOK_FOR = frozenset(SPEC_BY_ENTITY)  # organisations too: they still outrank what they contain
 
 
-def redact_span(entity: str, text: str) -> str:
+def redact_span(entity: str, text: str, labels: dict = ENTITY_LABELS) -> str:
     """The safe default for a personal value found in a cell: keep only what cannot identify."""
     if entity == "CN_MOBILE":
         digits = "".join(ch for ch in text if ch.isdigit())
@@ -164,17 +170,17 @@ def redact_span(entity: str, text: str) -> str:
         year = _YEAR.search(text)
         if year:
             return f"{year.group()}年"
-    return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"
+    return f"［{labels.get(entity, '个人信息')}］"
 
 
 _YEAR = re.compile("(?:19|20)[0-9]{2}")
 
 
-def redact(text: str, hits: list) -> str:
+def redact(text: str, hits: list, labels: dict = ENTITY_LABELS) -> str:
     out, pos = [], 0
     for f in sorted(hits, key=lambda f: f.start):
         out.append(text[pos:f.start])
-        out.append(redact_span(f.entity, text[f.start:f.end]))
+        out.append(redact_span(f.entity, text[f.start:f.end], labels))
         pos = f.end
     out.append(text[pos:])
     return "".join(out)
@@ -189,27 +195,28 @@ class CellResult:
     residual: str | None = None
 
 
-def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset = frozenset()) -> CellResult:
+def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset = frozenset(),
+                 header: str = "") -> CellResult:
     """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -)."""
     if is_blank(value) or entity in allowed:
-        return scan_cell(scanner, value, allowed)
-    new = redact_span(entity, value)
-    rest = [f.entity for f in scanner.personal(new) if f.entity not in allowed]
+        return scan_cell(scanner, value, allowed, header)
+    new = redact_span(entity, value, scanner.labels)
+    rest = [f.entity for f in scanner.personal(new, header=header) if f.entity not in allowed]
     return CellResult(new, [entity], [], rest[0] if rest else None)
 
 
-def scan_cell(scanner: Scanner, value: str, allowed: frozenset = frozenset()) -> CellResult:
+def scan_cell(scanner: Scanner, value: str, allowed: frozenset = frozenset(), header: str = "") -> CellResult:
     """Redact personal spans except the `allowed` (organisational) entities, then re-scan the result.
 
     An unchanged cell reuses the first scan (the detector is deterministic); a changed one is scanned again.
     """
-    hits = scanner.personal(value)
+    hits = scanner.personal(value, header=header)
     if not hits:
         return CellResult(value)
     redacted = [f for f in hits if f.entity not in allowed]
     kept = [f.entity for f in hits if f.entity in allowed]
     if not redacted:
         return CellResult(value, kept=kept)
-    new = redact(value, redacted)
-    rest = [f.entity for f in scanner.personal(new) if f.entity not in allowed]
+    new = redact(value, redacted, scanner.labels)
+    rest = [f.entity for f in scanner.personal(new, header=header) if f.entity not in allowed]
     return CellResult(new, [f.entity for f in redacted], kept, rest[0] if rest else None)

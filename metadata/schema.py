@@ -124,6 +124,8 @@ class Record:
     temporal_start: date | None = None
     temporal_end: date | None = None
     k_anonymity: int = 5
+    # Presidio recognizer YAML files in the dataset folder, added to the built-in Chinese recognizers.
+    recognizers: tuple[str, ...] = ()
     # A cell still flagged after desensitization stops the run instead of being redacted whole.
     strict_residual: bool = False
 

@@ -12,10 +12,12 @@ import yaml
 from . import schema as s
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+RECOGNIZER_FILE = re.compile(r"^[^/\\.][^/\\]{0,199}\.ya?ml$")
 TOP_KEYS = {
     "identifier", "title", "title_en", "description", "department", "themes", "keywords", "source",
     "format", "share_type", "share_method", "open_type", "legal_basis", "update_frequency",
     "last_updated", "issued", "security_level", "usage_requirements", "licence", "contact", "spatial",
+    "recognizers",
     "temporal", "k_anonymity", "strict_residual", "columns",
 }
 COLUMN_KEYS = {"name", "type", "description", "unit", "personal", "rule", "facet", "search",
@@ -149,6 +151,31 @@ def _columns(c: _Collector, raw: Any) -> tuple[s.Column, ...]:
     return tuple(cols)
 
 
+def _recognizer_names(c: _Collector, raw: Any) -> tuple[str, ...]:
+    """Optional list of recognizer YAML files: plain names of files in the dataset folder."""
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not RECOGNIZER_FILE.match(item):
+            c.err(f"recognizers[{i}]", f"{item!r} 应为数据集目录中的 .yaml 文件名 (a .yaml file name in the "
+                  "dataset folder, no path)")
+    return tuple(i for i in items if isinstance(i, str) and RECOGNIZER_FILE.match(i))
+
+
+def _check_recognizers(c: _Collector, folder: Path, record: s.Record) -> None:
+    """Each recognizer file loads as Presidio recognizers (imported only when a dataset names one)."""
+    if not record.recognizers:
+        return
+    from anonymize.registry import RecognizerFileError, read_file
+    for i, name in enumerate(record.recognizers):
+        try:
+            read_file(folder / name)
+        except RecognizerFileError as e:
+            for _, problem in e.problems:
+                c.err(f"recognizers[{i}]", f"{name}: {problem}")
+
+
 def _record(c: _Collector, folder: Path) -> s.Record | None:
     r = c.raw
     for k in r.keys() - TOP_KEYS:
@@ -205,6 +232,7 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
                           c.text(contact, "phone", "contact.phone", False),
                           c.text(contact, "email", "contact.email", False)),
         spatial=c.text(r, "spatial", "spatial", False),
+        recognizers=_recognizer_names(c, r.get("recognizers")),
         temporal_start=c.day(temporal, "start", "temporal.start", False),
         temporal_end=c.day(temporal, "end", "temporal.end", False),
         k_anonymity=k, strict_residual=strict is True, columns=_columns(c, r.get("columns")),
@@ -252,6 +280,7 @@ def load(folder: Path, check_source: bool = True) -> tuple[s.Record, list[tuple[
     record = _record(c, folder)
     if record is not None and check_source:
         _check_source(c, folder, record)
+        _check_recognizers(c, folder, record)
     if c.errors:
         raise CatalogError([(label, p, m) for p, m in c.errors], [(label, p, m) for p, m in c.warnings])
     return record, c.warnings

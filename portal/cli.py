@@ -52,6 +52,18 @@ def _cfg(ctx) -> config_mod.Config:
         raise click.ClickException(str(e)) from None
 
 
+def _detector(files: list):
+    """The built-in recognizers plus these Presidio recognizer YAML files (None: nothing custom)."""
+    if not files:
+        return None
+    from anonymize.custom import from_files
+    from anonymize.registry import RecognizerFileError
+    try:
+        return from_files(files)
+    except RecognizerFileError as e:
+        raise click.ClickException(str(e)) from None
+
+
 @cli.command()
 @click.argument("input_file", type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -60,12 +72,15 @@ def _cfg(ctx) -> config_mod.Config:
               help="Write the desensitization report (JSON) here; a .txt beside it holds the readable form.")
 @click.option("--encoding", help="Source encoding (detected when omitted).")
 @click.option("--sheet", help="XLSX sheet name (first sheet when omitted).")
+@click.option("--recognizers", "recognizer_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A Presidio recognizer YAML file (patterns with context words, deny-lists) added to the "
+                   "built-in ones; repeatable; [anonymize] recognizers in portal.toml apply too.")
 @click.option("--strict-residual", is_flag=True, default=None,
               help="Refuse the file when a cell is still flagged after masking (default: redact that cell "
                    "whole and list it in the report).")
 @click.pass_context
 @domain_errors
-def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual):
+def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual, recognizer_files):
     """Desensitize one CSV/XLSX file with safe defaults: every personal value found is redacted.
 
     Same columns and rows in the same order; nothing is written unless the whole file succeeds.
@@ -73,9 +88,10 @@ def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual)
     """
     from anonymize.read import open_table
     from anonymize.policy import desensitize
+    detector = _detector([*_cfg(ctx).anonymize.recognizers, *recognizer_files])
     table = open_table(input_file, encoding, sheet)
     header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"), input_file.name,
-                                    strict_residual=strict_residual)
+                                    strict_residual=strict_residual, detector=detector)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:

@@ -37,14 +37,16 @@ def record_json(record: Record) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(record), default=default, ensure_ascii=False))
 
 
-def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path) -> dict:
+def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path,
+            recognizers: list = ()) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
     src = folder / record.source.file
     table = open_table(src, record.source.encoding, record.source.sheet)
     # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
     # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
+    detector = _detector(recognizers, folder, record)  # custom recognizers, when configured
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       defer_k=True)
+                                       detector=detector, defer_k=True)
     cols = [record.column(h) for h in header]
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
@@ -57,6 +59,24 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     return {"row_count": report.rows, "content_hash": content_hash,
             "report": {**report.as_dict(), "read": table.notes.as_dict()},
             "report_text": "\n".join([report.as_text(), *table.notes.as_text()]), "columns": header}
+
+
+def _detector(shared: list, folder: Path, record: Record):
+    """The dataset's recognizer registry: built-in, portal.toml [anonymize] recognizers and its own
+    dataset.yaml recognizers (files of its folder only); None when nothing custom is configured."""
+    files = [*shared, *(folder / name for name in record.recognizers)]
+    if not files:
+        return None
+    from anonymize.custom import from_files
+    from anonymize.registry import RecognizerFileError
+    for name in record.recognizers:
+        if (folder / name).resolve().parent != folder.resolve():
+            raise PublishError(f"{record.identifier}: recognizers: {name}: 须为数据集目录中的文件 (must be a file of "
+                               "the dataset folder)")
+    try:
+        return from_files(files)
+    except RecognizerFileError as e:
+        raise PublishError(f"{record.identifier}: 识别器文件有误 (recognizer file problem): {e}") from None
 
 
 def _datasette_metadata(records: list[Record], published: dict) -> dict:
@@ -144,7 +164,8 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
             continue
         dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
         with dbs[dbname].conn:
-            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir)
+            info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir,
+                           cfg.anonymize.recognizers)
         info["database"] = dbname
         published[r.identifier] = info
         (staging / "receipts" / f"{r.identifier}.json").write_text(
