@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from . import audit, keys
+from . import audit, keys, row_cap
 from .accounts import Registry, load_sender
 from .config import Config
 from .crypto import Crypto
@@ -18,9 +18,12 @@ from .store import Store, now_iso, open_store
 PUBLIC_DB, RESTRICTED_DB = "data", "restricted"
 # Datasette's own assets: part of browsing the site, never counted or audited.
 FREE_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/health")  # assets and probes: no quota, no audit
-# Table parameters that never reveal a column's values (used when a grant names only some columns).
-SAFE_PARAMS = {"_size", "_shape", "_json", "_nl", "_next", "_stream", "_dl", "_nocount", "_nofacet",
-               "_ttl", "_labels", "_extra", "_col", "_sort", "_sort_desc", "_facet"}
+# A column grant allows only these table parameters (an allow-list: anything else is refused).
+# Parameters whose value names a column are checked against the grant; facets are switched off
+# (the published metadata declares default facets on columns the grant may not cover).
+GRANT_PARAMS = {"_size", "_shape", "_nl", "_next", "_stream", "_dl", "_nocount", "_ttl", "_sort_by_desc"}
+GRANT_COLUMN_PARAMS = {"_col", "_sort", "_sort_desc", "_json"}
+GRANT_FORCED = [("_nofacet", "1"), ("_nosuggest", "1")]
 
 
 @dataclass
@@ -176,17 +179,36 @@ def restricted_rule(svc: Services, actor: Actor, path: str, dataset: str | None,
         return params
     if len(path.strip("/").split("/")) > 2:
         raise Refused(403, "授权仅含部分字段，不可查看整行 (grant covers some columns only: no row pages)")
-    allowed = set(grant.columns)
+    return column_grant_params(grant.columns, params)
+
+
+def column_grant_params(granted: list[str], params) -> list[tuple[str, str]]:
+    """The parameters a column grant passes on (granted columns forced in, facets off), or Refused.
+
+    Only an allow-list passes: filters on granted columns with a known operator, and the paging and
+    shape parameters. No search, _where, _through, _facet*, _nocol, _labels, _extra or row page: each
+    of those can read a column outside the grant.
+    """
+    from .params import FILTER_OPS
+    allowed = set(granted)
     for k, v in params:
-        column = k.split("__")[0]
-        if k.startswith("_") and k not in SAFE_PARAMS:
-            raise Refused(403, f"授权仅含部分字段，不支持参数 {k} (parameter not allowed with a column grant)")
-        if k in ("_sort", "_sort_desc", "_facet") and v not in allowed or not k.startswith("_") and column not in allowed:
-            raise Refused(403, "只能使用已授权的字段 (only granted columns may be used)",
-                          {"granted_columns": grant.columns})
-    asked = [v for k, v in params if k == "_col" and v in allowed]
-    rest = [(k, v) for k, v in params if k != "_col"]
-    return rest + [("_col", c) for c in (asked or grant.columns)]
+        column, _, op = k.rpartition("__") if "__" in k else (k, "", "")  # as Datasette splits it
+        if k.startswith("_"):
+            ok = k in GRANT_PARAMS or k in GRANT_COLUMN_PARAMS and v in allowed
+        else:
+            ok = column in allowed and (not op or op in FILTER_OPS)
+        if not ok:
+            raise Refused(403, f"授权仅含部分字段，不支持参数 {_short(k)} 或未授权的字段 (with a column grant only granted"
+                               " columns and paging parameters may be used)", {"granted_columns": granted})
+    asked = [v for k, v in params if k == "_col"]
+    rest = [(k, v) for k, v in params if k not in ("_col", "_nofacet", "_nosuggest")]
+    return rest + [("_col", c) for c in (asked or granted)] + GRANT_FORCED
+
+
+def _short(name: str) -> str:
+    """A parameter name fit to quote back: identifier-like and short, else a placeholder."""
+    from .crypto import scrub
+    return name if len(name) <= 30 and name == scrub(name) and name.replace("_", "a").isalnum() else "(?)"
 
 
 def client_ip(scope) -> str:
@@ -206,8 +228,11 @@ class RowCounter:
 
     def __init__(self):
         self.kind, self.chunks, self.newlines, self.trs = None, [], 0, 0
+        self.fixed: int | None = None   # a download file: its rows are known, its bytes not parsed
 
     def start(self, headers) -> None:
+        if self.fixed is not None:
+            return
         ctype = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
         self.kind = "json" if b"json" in ctype else "csv" if b"csv" in ctype or b"text/plain" in ctype \
             else "html" if b"html" in ctype else None
@@ -221,6 +246,8 @@ class RowCounter:
             self.trs += body.count(b"<tr")
 
     def rows(self) -> int:
+        if self.fixed is not None:
+            return self.fixed
         if self.kind == "csv":
             return max(0, self.newlines - 1)
         if self.kind == "html":
@@ -241,7 +268,25 @@ class RowCounter:
         return 0
 
 
-async def guard(svc: Services, scope, receive, send, app, today: date | None = None) -> None:
+READ_METHODS = ("GET", "HEAD", "OPTIONS")   # the data paths are read-only: a POST to a table is a 405
+
+
+def _data_path(path: str) -> bool:
+    return path.strip("/").split("/")[0].split(".")[0] in (PUBLIC_DB, RESTRICTED_DB)
+
+
+def check_request(scope, params) -> None:
+    """Refuse what Datasette would answer with a 500: a write method, a malformed parameter value."""
+    from .params import problems
+    if _data_path(scope["path"]) and scope.get("method", "GET") not in READ_METHODS:
+        raise Refused(405, "数据接口只读，仅支持 GET (the data API is read-only: use GET)")
+    bad = problems(params) if _data_path(scope["path"]) else []
+    if bad:
+        raise Refused(400, f"参数值无效：{'、'.join(bad)} (invalid parameter value: {', '.join(bad)})")
+
+
+async def guard(svc: Services, scope, receive, send, app, today: date | None = None,
+                catalog: dict | None = None) -> None:
     """Identify, apply quota and access rules, pass on, then audit and count rows (one transaction)."""
     path = scope["path"]
     if path.startswith(FREE_PREFIXES):
@@ -251,6 +296,7 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
     ip = client_ip(scope)
     actor, decision, status, counter = Actor(), None, 0, RowCounter()
     table = tiers(svc.cfg.quotas)
+    reserved, subject = 0, f"ip:{ip}"
     try:
         try:
             actor = identify(svc, scope.get("headers", []))
@@ -261,10 +307,23 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
             status = 429
             return await send_json(send, 429, decision.refusal(), [
                 *decision.headers(), (b"retry-after", str(decision.retry_after).encode())])
+        check_request(scope, params)
         sql_rule(actor, db, params)
         if db == RESTRICTED_DB:
             params = restricted_rule(svc, actor, path, dataset, params, today or svc.cfg.today())
-            scope = {**scope, "query_string": urlencode(params).encode(), "portal.grant": dataset}
+        try:
+            budget = row_cap.plan(path, params, decision.rows_remaining, catalog or {},
+                                  svc.cfg.default_page_size, svc.cfg.max_returned_rows)
+        except row_cap.OverBudget as e:
+            raise Refused(429, f"请求超出今日行数限额：{e} (row quota)",
+                          {"limit": {"tier": decision.tier.name, "rows_per_day": decision.tier.rows_per_day}})
+        reserved = budget.reserve
+        svc.limiter.add_rows(subject, reserved)   # held now, so parallel requests cannot overshoot
+        counter.fixed = budget.fixed
+        scope = {**scope, "query_string": urlencode(budget.params).encode(),
+                 "portal.rows_remaining": decision.rows_remaining}
+        if db == RESTRICTED_DB:
+            scope["portal.grant"] = dataset
     except Refused as r:
         status = r.status
         extra = [(b"www-authenticate", b'Bearer realm="portal"')] if r.status == 401 else []
@@ -274,25 +333,49 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
         if status:
             _record(svc, scope, actor, ip, dataset, 0, status)
 
+    csv_sql = path.split("/")[1].endswith(".csv") and any(k == "sql" for k, _ in params)
+    held: dict = {}
+
     async def counting_send(message):
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
             counter.start(message.get("headers", []))
             message = {**message, "headers": [*message.get("headers", []), *decision.headers()]}
+            if csv_sql and status == 200:   # wait for the body: an empty one is a failed query
+                held["start"] = message
+                return
         elif message["type"] == "http.response.body":
             counter.feed(message.get("body", b""))
+            if "start" in held:   # Datasette writes a bare line break for a query that failed
+                held.setdefault("body", []).append(message.get("body", b""))
+                if not b"".join(held["body"]).strip():
+                    if message.get("more_body"):
+                        return
+                    if dict(params).get("_header") != "off":
+                        status = 400
+                        return await send_json(send, 400, {"ok": False, "status": 400, "error": SQL_FAILED})
+                await send(held.pop("start"))
+                message = {**message, "body": b"".join(held.pop("body"))}
         await send(message)
 
     scope = {**scope, "portal.actor": actor}
+    rows = 0
     # A change the request makes writes this entry in its own transaction (audit.with_change).
     pending = audit.Pending(svc.audit_key, _entry(scope, actor, ip, dataset, 0, 0))
     token = audit.PENDING.set(pending)
     try:
         await app(scope, receive, counting_send)
+        rows = counter.rows()
+        if counter.fixed is not None and (status != 200 or scope.get("method") == "HEAD"):
+            rows = 0   # a download not sent (304, HEAD, error) returned no rows
     finally:
         audit.PENDING.reset(token)
-        _record(svc, scope, actor, ip, dataset, counter.rows(), status or 500, audited=pending.written)
+        svc.limiter.add_rows(subject, -reserved)
+        _record(svc, scope, actor, ip, dataset, rows, status or 500, audited=pending.written)
+
+
+SQL_FAILED = "SQL查询无效（语法、字段或函数有误，或超出限制） (invalid SQL query)"
 
 
 def _entry(scope, actor: Actor, ip: str, dataset, rows: int, status: int) -> audit.Entry:

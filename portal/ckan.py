@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 
 from metadata import export
 
-from . import search
+from . import search, sql_guard
 
 CKAN_API_VERSION = "2.10.0"  # the CKAN release whose Action API this one follows
 ROWS_MAX, ROWS_DEFAULT = 32000, 100  # CKAN's ckan.datastore.search.rows_max / rows_default
 SEARCH_ROWS_MAX = 1000  # CKAN's ckan.search.rows_max
+LARGEST = 2 ** 53  # the largest limit/offset accepted (beyond any table; exact in JSON numbers)
+SCALARS = (str, int, float)  # what a filter value may be (one, or a list of them)
 # Our column types -> CKAN DataStore (PostgreSQL) type names.
 DATASTORE_TYPES = {"text": "text", "integer": "int", "number": "numeric", "date": "date",
                    "datetime": "timestamp", "boolean": "bool"}
@@ -78,12 +80,17 @@ def _int(data: dict, key: str, default: int | None, errors: dict, maximum: int |
     if v is None or v == "":
         return default
     try:
+        if isinstance(v, bool) or isinstance(v, float) and not v.is_integer():
+            raise ValueError(key)
         n = int(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors.setdefault(key, []).append("Invalid integer")
         return default
     if n < 0:
         errors.setdefault(key, []).append("Must be a natural number")
+        return default
+    if n > LARGEST:  # SQLite integers are 64-bit: 1e30 would overflow the query, not find nothing
+        errors.setdefault(key, []).append(f"Must be at most {LARGEST}")
         return default
     return min(n, maximum) if maximum is not None else n
 
@@ -179,7 +186,7 @@ def help_show(context: Context, data_dict: dict) -> str:
     """
     name = _required(data_dict, "name")
     if name not in ACTIONS:
-        raise NotFound(f"Action function not found: {name}")
+        raise NotFound("Action function not found")
     return ACTIONS[name].__doc__
 
 
@@ -238,7 +245,7 @@ def _sort(items: list[dict], sort: str) -> list[dict]:
         if name == "score":
             continue
         if name not in keys:
-            raise ValidationError({"sort": [f"Cannot sort by field `{name}`"]})
+            raise ValidationError({"sort": [f"Cannot sort by this field (sortable: {', '.join(sorted(keys))})"]})
         items = sorted(items, key=keys[name], reverse=direction.strip().lower() == "desc")
     return items
 
@@ -465,9 +472,12 @@ def _where(entry: dict, data: dict, names: set[str], errors: dict) -> _Query:
     qy, ident = _Query(), entry["identifier"]
     for col, value in _dict_param(data.get("filters"), "filters", errors).items():
         if col not in names:
-            errors.setdefault("filters", []).append(f'field "{col}" not in table')
+            errors.setdefault("filters", []).append(_not_a_field(names))
             continue
         values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, SCALARS) and not isinstance(v, bool) for v in values):
+            errors.setdefault("filters", []).append("A filter value must be text, a number or a list of them")
+            continue
         qy.where.append(f"{_sql_col(col)} in ({', '.join('?' * len(values))})" if values else "0")
         qy.params += values
     q = data.get("q")
@@ -476,7 +486,7 @@ def _where(entry: dict, data: dict, names: set[str], errors: dict) -> _Query:
     if isinstance(q, dict):
         for col, term in q.items():
             if col not in names:
-                errors.setdefault("q", []).append(f'field "{col}" not in table')
+                errors.setdefault("q", []).append(_not_a_field(names))
                 continue
             qy.where.append(f"instr({_sql_col(col)}, ?) > 0")
             qy.params.append(str(term))
@@ -489,6 +499,11 @@ def _where(entry: dict, data: dict, names: set[str], errors: dict) -> _Query:
             qy.where.append("(" + " or ".join(f"instr([{c}], ?) > 0" for c in text) + ")")
             qy.params += [str(q)] * len(text)
     return qy
+
+
+def _not_a_field(names: set[str]) -> str:
+    """The message for an unknown field: the table's fields, never the name sent (it may be anything)."""
+    return f"field not in table (fields: {', '.join(sorted(names))})"
 
 
 def _sql_col(name: str) -> str:
@@ -507,7 +522,7 @@ def _order(sort, names: set[str], errors: dict) -> str:
         name = name.strip('"')
         direction = direction.strip().lower() or "asc"
         if name not in names or direction not in ("asc", "desc"):
-            errors.setdefault("sort", []).append(f'field "{name}" not in table' if name not in names
+            errors.setdefault("sort", []).append(_not_a_field(names) if name not in names
                                                   else "direction must be asc or desc")
             continue
         clauses.append(f"{_sql_col(name)} {direction}")
@@ -517,11 +532,12 @@ def _order(sort, names: set[str], errors: dict) -> str:
 def _run(ctx: Context, sql: str, params: list) -> list[tuple]:
     """Read-only query with the portal's SQL time limit (as Datasette applies it)."""
     conn = sqlite3.connect(f"file:{ctx.data_db}?immutable=1", uri=True)
+    sql_guard.limit(conn)
     deadline = time.monotonic() + ctx.time_limit_ms / 1000
     conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 1000)
     try:
         return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as e:
+    except (sqlite3.Error, OverflowError) as e:  # a limit reached (time, length) or a value SQLite refuses
         raise ValidationError({"query": ["Query took too long" if "interrupt" in str(e) else "Invalid query"]}) from None
     finally:
         conn.close()
@@ -562,7 +578,7 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
     if entry is not None and export.is_withdrawn(entry):
         raise NotFound(WITHDRAWN)
     if entry is None or not entry.get("database"):
-        raise NotFound(f'Resource "{ident}" was not found.')
+        raise NotFound("Resource was not found.")
     if entry["database"] != "data":
         raise NotAuthorized("该数据为依申请开放，须经申请批准后使用 (open on request: apply through the portal)")
     all_fields = _datastore_fields(entry)
@@ -571,9 +587,8 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
     limit = _int(data_dict, "limit", ROWS_DEFAULT, errors, ROWS_MAX)
     offset = _int(data_dict, "offset", 0, errors)
     wanted = _str_list(data_dict.get("fields"), "fields", errors)
-    for f in wanted:
-        if f not in names:
-            errors.setdefault("fields", []).append(f'field "{f}" not in table')
+    if any(f not in names for f in wanted):
+        errors.setdefault("fields", []).append(_not_a_field(names))
     fmt = data_dict.get("records_format") or "objects"
     if fmt not in ("objects", "lists"):
         errors.setdefault("records_format", []).append("Must be objects or lists")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
 import time
 from datetime import datetime, timezone
@@ -11,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from .crypto import scrub
 from .keys import KEY_PREFIX, PREFIX_LEN
-from .security import csp_for, with_headers
+from .security import with_headers
 
 ACCESS = logging.getLogger("portal.access")
 _KEY_SHAPE = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9_-]{8}")
@@ -107,30 +108,24 @@ async def _internal_error(send) -> None:
     body = json.dumps({"ok": False, "status": 500, "error": "服务器内部错误 (internal error)"},
                       ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 500, "headers": with_headers(headers, csp_for(None))})
+    await send({"type": "http.response.start", "status": 500, "headers": with_headers(headers)})
     await send({"type": "http.response.body", "body": body})
 
 
 def handle_exception(datasette, request, exception):
-    """Datasette's error page without its stderr traceback (it prints every local variable, so query
-    values): log the type and place only. Datasette raises DatasetteError with status 500 for bad
-    parameters (`_sort` on an unknown column, ...): those are the caller's mistake, so 400."""
-    from datasette.utils.asgi import Base400, Response
-    from datasette.views.base import DatasetteError
+    """Datasette's error page with a fixed message and an error id, never the exception's text (it may
+    quote what the caller sent: a column, a value, an undecodable character) and never a traceback.
+    The log line has the id, the exception's type and place, never its message."""
+    from datasette.utils.asgi import Response
 
     async def inner():
-        title, info = None, {}
-        if isinstance(exception, Base400):
-            status, message = exception.status, exception.args[0] if exception.args else ""
-        elif isinstance(exception, DatasetteError):
-            status = 400 if exception.status == 500 else exception.status
-            info, message, title = dict(exception.error_dict), exception.message, exception.title
-        elif _callers_mistake(exception):
-            status, message = 400, f"参数无效 (invalid parameter): {exception}"
-        else:
-            status, message = 500, "服务器内部错误 (internal error)"
-            logging.getLogger("portal.error").error("unhandled error", exc_info=exception)
-        info.update({"ok": False, "error": message, "status": status, "title": title})
+        status, message, title = classify(exception)
+        ref = secrets.token_hex(4)
+        logging.getLogger("portal.error").log(
+            logging.ERROR if status >= 500 else logging.INFO, "error", exc_info=exception,
+            extra={"fields": {"event": "error", "error_id": ref, "status": status}})
+        info = {"ok": False, "error": f"{message}（错误编号 error id: {ref}）", "error_id": ref,
+                "status": status, "title": title}
         if request.path.split("?")[0].endswith(".json") or request.path.startswith("/api/"):
             return Response.json(info, status=status)
         template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
@@ -140,9 +135,46 @@ def handle_exception(datasette, request, exception):
     return inner
 
 
-# SQLite errors caused by what the caller wrote (a column, a _where fragment), not by the server.
-_SQL_INPUT_ERRORS = ("no such column", "near ", "unrecognized token", "no such table", "ambiguous column",
-                     "incomplete input", "malformed MATCH", "fts5: syntax error", "no such function")
+FIXED = {400: "请求参数无效 (bad request)", 403: "禁止访问 (forbidden)", 404: "未找到 (not found)",
+         405: "方法不允许 (method not allowed)", 500: "服务器内部错误 (internal error)"}
+# SQLite errors caused by what the caller wrote, by the start of SQLite's message -> what we say.
+_SQL_INPUT_ERRORS = {
+    "no such column": "字段不存在 (no such column)", "near ": "SQL语法错误 (syntax error)",
+    "unrecognized token": "SQL语法错误 (syntax error)", "incomplete input": "SQL语法错误 (syntax error)",
+    "no such table": "数据表不存在 (no such table)", "ambiguous column": "字段名有歧义 (ambiguous column)",
+    "malformed MATCH": "全文检索表达式无效 (invalid search)", "fts5: syntax error": "全文检索表达式无效 (invalid search)",
+    "no such function": "函数不存在 (no such function)",
+    "not authorized": "不允许使用该函数或语句 (function or statement not allowed)",
+    "string or blob too big": "值过长，超出限制 (value too long)",
+    "interrupted": "查询超时 (query took too long)",
+    "LIKE or GLOB pattern too complex": "匹配模式过长 (pattern too long)",
+}
+
+
+def classify(exception: Exception) -> tuple[int, str, str | None]:
+    """(status, fixed message, fixed title) for an exception raised while answering a request."""
+    import sqlite3
+
+    from datasette.database import QueryInterrupted
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+    if isinstance(exception, Base400):
+        return exception.status, FIXED.get(exception.status, FIXED[400]), None
+    if isinstance(exception, DatasetteError):  # Datasette's 500 for bad parameters is the caller's mistake
+        status = 400 if exception.status == 500 else exception.status
+        return status, FIXED.get(status, FIXED[400]), exception.title
+    if isinstance(exception, QueryInterrupted):
+        return 400, _SQL_INPUT_ERRORS["interrupted"], None
+    if isinstance(exception, sqlite3.Error):
+        text = str(exception)
+        said = next((v for k, v in _SQL_INPUT_ERRORS.items() if text.startswith(k)), None)
+        if said:
+            return 400, said, None
+    if isinstance(exception, MemoryError):  # SQLite's heap limit reached by one query
+        return 400, "查询所需内存超出限制 (query needs too much memory)", None
+    if _callers_mistake(exception):
+        return 400, FIXED[400], None
+    return 500, FIXED[500], None
 
 
 def _callers_mistake(exception: Exception) -> bool:
@@ -157,7 +189,7 @@ def _callers_mistake(exception: Exception) -> bool:
         return bool(tb) and tb.tb_frame.f_code.co_filename.endswith("datasette/filters.py")
     if isinstance(exception, sqlite3.ProgrammingError):  # several statements, or a NUL in a value
         return any(m in str(exception) for m in ("one statement", "null character"))
-    return isinstance(exception, sqlite3.OperationalError) and str(exception).startswith(_SQL_INPUT_ERRORS)
+    return False
 
 
 def quiet_datasette_errors() -> None:

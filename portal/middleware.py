@@ -60,7 +60,8 @@ class PortalApp:
         if not is_datasette(path):
             return await static.serve(scope, send, self.state.site_dir)
         # Keys, quotas, SQL and grant rules, audit (portal/access.py); then Datasette.
-        return await access.guard(access.services(self.state.cfg), scope, receive, send, self._datasette)
+        return await access.guard(access.services(self.state.cfg), scope, receive, send, self._datasette,
+                                  catalog=self.state.catalog())
 
     async def _datasette(self, scope, receive, send):
         path = scope["path"]

@@ -1,6 +1,7 @@
 """Query parameters of the table API: a misspelt parameter gets a 400 naming it, not a silent ignore."""
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
 
 # Datasette's table parameters (0.65 and 1.0), including those its own HTML forms submit.
@@ -28,6 +29,27 @@ def unknown(query_string: bytes, columns: list[str]) -> list[str]:
         else:
             col, _, op = name.rpartition("__")
             ok = name in cols or (col in cols and op in FILTER_OPS)
-        if not ok and name not in bad:
-            bad.append(name)
+        if not ok and quotable(name) not in bad:
+            bad.append(quotable(name))
     return bad
+
+
+def quotable(name: str) -> str:
+    """A parameter name as an error message may quote it: never a number that could be an ID or mobile."""
+    from .crypto import scrub
+    return name if len(name) <= 40 and scrub(name) == name else "(…)"
+
+
+def _through_ok(value: str) -> bool:
+    """`_through` is a JSON object {"table": name, "column": name, "value": text or number}."""
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return False
+    return (isinstance(doc, dict) and isinstance(doc.get("table"), str) and isinstance(doc.get("column"), str)
+            and isinstance(doc.get("value"), (str, int, float)) and not isinstance(doc.get("value"), bool))
+
+
+def problems(pairs: list[tuple[str, str]]) -> list[str]:
+    """Names of parameters whose value Datasette cannot use (it would fail with a 500, not a 400)."""
+    return sorted({name for name, value in pairs if name == "_through" and not _through_ok(value)})

@@ -30,6 +30,13 @@ def startup(datasette):
 
 
 @hookimpl
+def prepare_connection(conn, database, datasette):
+    from . import sql_guard
+    if database in sql_guard.LIMITED:  # bounded functions, value length and memory for every query
+        sql_guard.limit(conn)
+
+
+@hookimpl
 def asgi_wrapper(datasette):
     from . import logs
     from .security import SecurityLayer

@@ -22,6 +22,11 @@ class ReleaseDatabase(Database):
     would keep reading the old file; here a thread reopens when the path it holds is not current.
     """
 
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        # Datasette writes a failing statement *with its parameters* (user input) to stderr: never.
+        return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors=False)
+
     async def execute_fn(self, fn):
         def in_thread():
             held = getattr(_local, "conns", None)

@@ -1,14 +1,15 @@
-"""The outermost ASGI layer: security headers on every response, body size limit, malformed JSON refused."""
+"""The outermost ASGI layer: security headers (a fixed CSP, HSTS over HTTPS), body size limit, malformed JSON refused."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
-# Inline <script> blocks of an HTML page (Material's two small bootstrap scripts, Datasette's templates):
-# each is allowed by its own sha256 instead of 'unsafe-inline', so injected markup could not run.
-_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+import datasette
+
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # 'unsafe-inline' for styles only: Datasette's templates carry style="" attributes; styles cannot run code.
 CSP = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
@@ -17,27 +18,70 @@ CSP = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"),
            (b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin"),
            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+# The values Datasette renders into its one templated inline script (table.html).
+_TEMPLATE_VALUES = {"{{ datasette_allow_facet }}": ("true", "false")}
 
 
-def csp_for(html: bytes | None) -> bytes:
-    """The Content-Security-Policy of a response: the hashes of an HTML page's own inline scripts."""
-    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'"
-                     for s in dict.fromkeys(_INLINE_SCRIPT.findall(html or b"")))
-    return CSP.format(hashes=hashes).encode()
+def shipped_inline_scripts(template_dir: Path) -> list[str]:
+    """Every inline script Datasette's own templates can render, read from the template files.
+
+    The static site has none (site/templates moves Material's into files); these few are Datasette's
+    fixed menus and SQL-editor scripts. A script whose text depends on anything else is not allowed."""
+    out = []
+    for path in sorted(template_dir.rglob("*.html")):
+        for body in _INLINE_SCRIPT.findall(path.read_text(encoding="utf-8")):
+            variants = [body]
+            for slot, values in _TEMPLATE_VALUES.items():
+                if slot in body:
+                    variants = [v.replace(slot, value) for v in variants for value in values]
+            out += [v for v in variants if "{{" not in v and "{%" not in v]
+    return out
 
 
-def with_headers(headers: list, csp: bytes) -> list:
-    """The response headers with ours set (replacing any the inner app set itself)."""
-    ours = {k for k, _ in HEADERS} | {b"content-security-policy"}
-    kept = [(k, v) for k, v in headers if k.lower() not in ours]
-    return [*kept, *HEADERS, (b"content-security-policy", csp)]
+def _hash(script: str) -> str:
+    return f" 'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
 
 
-async def _refuse(send, status: int, message: str) -> None:
+def csp_for(scripts: list[str]) -> bytes:
+    """The Content-Security-Policy: the site's own files, plus the given fixed inline scripts by hash."""
+    return CSP.format(hashes="".join(dict.fromkeys(_hash(s) for s in scripts))).encode()
+
+
+# Decided once, from files the portal ships: never from a response body, which may carry injected markup.
+POLICY = csp_for(shipped_inline_scripts(Path(datasette.__file__).parent / "templates"))
+
+
+def is_https(scope) -> bool:
+    """Served over HTTPS: the ASGI scheme (uvicorn sets it from a trusted proxy's header when configured)."""
+    return scope.get("scheme") in ("https", "wss")
+
+
+def local_location(value: bytes) -> bytes:
+    """A redirect target kept on this site: a path with one leading slash (any scheme, host, extra
+    slashes or backslashes are dropped, so "//evil.example/x" and "/\\evil.example" stay here)."""
+    text = value.decode("latin-1").strip()
+    parts = urlsplit(text.replace("\\", "/"))
+    rest = parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith(("//", "/\\")):
+        rest = "/" + rest.lstrip("/")
+    return rest.encode("latin-1")
+
+
+def with_headers(headers: list, https: bool = False) -> list:
+    """The response headers with ours set (replacing any the inner app set itself); HSTS only over HTTPS;
+    a Location never leaves the portal's origin."""
+    ours = {k for k, _ in HEADERS} | {b"content-security-policy", HSTS[0]}
+    kept = [(k, local_location(v) if k.lower() == b"location" else v) for k, v in headers if k.lower() not in ours]
+    return [*kept, *HEADERS, (b"content-security-policy", POLICY), *([HSTS] if https else [])]
+
+
+async def _refuse(send, status: int, message: str, https: bool = False) -> None:
     body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status, "headers": with_headers([
         (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), (b"connection", b"close")], csp_for(None))})
+        (b"cache-control", b"no-store"), (b"connection", b"close")], https)})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -90,15 +134,21 @@ class SecurityLayer:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        https = is_https(scope)
         if scope.get("method") in BODY_METHODS:
             body = await read_body(scope, receive, self.max_body)
             if body is None:
-                return await _refuse(send, 413, _too_large(self.max_body))
+                return await _refuse(send, 413, _too_large(self.max_body), https)
             problem = json_problem(scope, body)
             if problem:
-                return await _refuse(send, 400, problem)
+                return await _refuse(send, 400, problem, https)
             receive = _replay(body, receive)
-        await self.app(scope, receive, _HeaderSender(send, hold_html=scope.get("method") != "HEAD"))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": with_headers(message.get("headers", []), https)}
+            await send(message)
+        await self.app(scope, receive, send_with_headers)
 
 
 def _replay(body: bytes, receive):
@@ -112,28 +162,3 @@ def _replay(body: bytes, receive):
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
     return replay
-
-
-class _HeaderSender:
-    """Adds the headers; HTML is held until complete so its inline scripts can be hashed into the CSP."""
-
-    def __init__(self, send, hold_html: bool = True):
-        self.send, self.hold_html, self.start, self.chunks = send, hold_html, None, []
-
-    async def __call__(self, message):
-        if message["type"] == "http.response.start":
-            ctype = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-type", b"")
-            if ctype.startswith(b"text/html") and self.hold_html:
-                self.start = message
-                return
-            return await self.send({**message, "headers": with_headers(message.get("headers", []), csp_for(None))})
-        if self.start is None or message["type"] != "http.response.body":
-            return await self.send(message)
-        self.chunks.append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        html = b"".join(self.chunks)
-        headers = [(k, v) for k, v in self.start.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(html)).encode()))
-        await self.send({**self.start, "headers": with_headers(headers, csp_for(html))})
-        await self.send({"type": "http.response.body", "body": html})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote
 
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("application/ld+json", ".jsonld")
@@ -11,15 +11,41 @@ mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 
+def clean_path(url_path: str) -> str | None:
+    """The site path a request names: one leading slash, no empty or dot segments; None for one that
+    climbs with .. or holds a backslash or NUL (browsers read a backslash as a slash).
+
+    url_path is the ASGI path, decoded once by the server: it is never decoded again, so
+    %252e%252e stays the literal name "%2e%2e" instead of becoming "..".
+    """
+    if "\\" in url_path or "\x00" in url_path:
+        return None
+    parts = [seg for seg in url_path.split("/") if seg not in ("", ".")]
+    if ".." in parts:
+        return None
+    return "/" + "/".join(parts) + ("/" if parts and url_path.endswith("/") else "")
+
+
 def resolve(site_dir: Path, url_path: str) -> Path | None:
     """The file a URL path names inside site_dir, or None; never a file outside it."""
-    root = site_dir.resolve()
-    candidate = (root / unquote(url_path).lstrip("/")).resolve()
-    if not candidate.is_relative_to(root):
+    clean = clean_path(url_path)
+    if clean is None:
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
+    root = site_dir.resolve()
+    try:  # a name too long for the file system names no file (not a 500)
+        candidate = (root / clean.lstrip("/")).resolve()
+        if not candidate.is_relative_to(root):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except OSError:
+        return None
+
+
+def location(clean: str) -> bytes:
+    """A redirect target on this site: always a path with exactly one leading slash, re-encoded."""
+    return quote("/" + clean.lstrip("/"), safe="/").encode()
 
 
 async def send_file(send, path: Path, status: int = 200, head: bool = False, headers: list | None = None):
@@ -46,8 +72,10 @@ async def serve(scope, send, site_dir: Path) -> None:
     found = resolve(site_dir, path)
     if found is not None and not path.endswith("/") and found.name == "index.html" \
             and not path.endswith("index.html"):
-        raw = scope.get("raw_path") or path.encode()
-        await send({"type": "http.response.start", "status": 301, "headers": [(b"location", raw + b"/")]})
+        # Built from the cleaned path, never the raw one: "//evil.example/x" must not become a
+        # protocol-relative Location that leaves the site.
+        await send({"type": "http.response.start", "status": 301,
+                    "headers": [(b"location", location(clean_path(path) + "/"))]})
         await send({"type": "http.response.body", "body": b""})
         return
     if found is None:

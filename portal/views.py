@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from urllib.parse import parse_qsl, quote
 
 from datasette.utils.asgi import Response, asgi_send_file
@@ -74,6 +75,24 @@ async def _request_data(request) -> dict:
     return data
 
 
+def _has_surrogate(data) -> bool:
+    """A lone surrogate (JSON "\\ud800") cannot be encoded as UTF-8: SQLite and the response would fail."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _capped(data: dict, name: str, remaining: int | None) -> dict:
+    """datastore_search returns no more rows than the caller has left today (access.guard's count)."""
+    if name != "datastore_search" or remaining is None:
+        return data
+    limit = data.get("limit")
+    asked = int(limit) if isinstance(limit, (int, str)) and str(limit).isdigit() else ckan.ROWS_DEFAULT
+    return {**data, "limit": min(asked, ckan.ROWS_MAX, remaining)} if asked > remaining else data
+
+
 def _finish(status: int, body) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
                     content_type="application/json;charset=utf-8")
@@ -82,19 +101,24 @@ def _finish(status: int, body) -> Response:
 async def action_view(datasette, request):
     name = request.url_vars["name"]
     base = f"{request.scheme}://{request.host}"
-    envelope = {"help": f"{base}/api/3/action/help_show?name={quote(name)}"}
     fn = ckan.ACTIONS.get(name)
+    envelope = {"help": f"{base}/api/3/action/help_show?name={quote(name if fn else 'help_show')}"}
     if fn is None:
         # CKAN answers 400 with a bare string here; we keep the status and give the envelope, so
         # ckanapi raises NotFound (a CKANAPIError subclass) instead of a generic CKANAPIError.
+        # The name sent is not quoted back (it may be anything).
         return _finish(400, {**envelope, "success": False, "error": {
-            "__type": "Not Found Error", "message": f"Not found: Action name not known: {name}"}})
+            "__type": "Not Found Error", "message": "Not found: Action name not known"}})
     try:
         data = await _request_data(request)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _finish(400, {**envelope, "success": False, "error": {
             "__type": "Validation Error", "message": "Bad request - JSON Error: not a JSON object"}})
+    if _has_surrogate(data):
+        return _finish(400, {**envelope, "success": False, "error": {
+            "__type": "Validation Error", "message": "Bad request - text is not valid Unicode (lone surrogate)"}})
     data.pop("callback", None)
+    data = _capped(data, name, request.scope.get("portal.rows_remaining"))
     try:
         ctx = _context(datasette, request)
         result = await asyncio.to_thread(fn, ctx, data)
@@ -105,9 +129,11 @@ async def action_view(datasette, request):
         return _finish(status, {**envelope, "success": False,
                                 "error": {"__type": kind, "message": f"{prefix}: {e}" if str(e) else prefix}})
     except Exception:
-        log.exception("CKAN action %s failed", name)  # the action name only: never request values
+        ref = secrets.token_hex(4)   # the caller quotes it; the log line has the place, never the values
+        log.exception("CKAN action %s failed (error %s)", name, ref)
         return _finish(500, {**envelope, "success": False, "error": {
-            "__type": "Internal Server Error", "message": "Internal Server Error"}})
+            "__type": "Internal Server Error", "message": f"Internal Server Error (error id {ref})",
+            "error_id": ref}})
     return _finish(200, {**envelope, "success": True, "result": result})
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # MkDocs loads hooks by path, not as a package
-from site_pages import render, stash  # noqa: E402  (page bodies, testable without MkDocs)
+from site_pages import render, scripts, stash  # noqa: E402  (page bodies, testable without MkDocs)
 
 _pages: dict[str, str] = {}
 _lifted: dict[str, list[str]] = {}  # page path -> raw HTML blocks kept away from Markdown
@@ -51,5 +52,10 @@ def on_post_page(output, page, config):
     # Material writes lang="zh"; the portal declares the precise language tag.
     output = output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
     # Material's search dialog has no accessible name (axe: aria-dialog-name).
-    return output.replace('data-md-component="search" role="dialog"',
-                          'data-md-component="search" role="dialog" aria-label="搜索"', 1)
+    output = output.replace('data-md-component="search" role="dialog"',
+                            'data-md-component="search" role="dialog" aria-label="搜索"', 1)
+    # The CSP runs no inline script: one in a page is a theme change to move into a file, or injected markup.
+    bad = scripts.inline_scripts(output)
+    if bad:
+        raise PluginError(f"{page.file.src_uri}: 页面含内联脚本 (inline script in a built page): {bad[0]}")
+    return output

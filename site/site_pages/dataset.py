@@ -231,13 +231,28 @@ def schema_org(e: dict, base_url: str) -> dict:
                 "isAccessibleForFree": True}
 
 
+# Inside <script> only "</script", "<!--" and "<script" end or bend the element: no <, > or & may stay
+# literal (JSON reads the \\u escapes back as the same characters).
+SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(value) -> str:
+    """JSON to put inside a <script type="application/ld+json"> element."""
+    return json.dumps(value, ensure_ascii=False, default=str).translate(SCRIPT_SAFE)
+
+
 def jsonld(e: dict, base_url: str) -> str:
-    data = json.dumps(schema_org(e, base_url), ensure_ascii=False, default=str).replace("</", "<\\/")
-    return block(f'<script type="application/ld+json">{data}</script>')
+    return block(f'<script type="application/ld+json">{script_json(schema_org(e, base_url))}</script>')
+
+
+def front_matter(e: dict) -> str:
+    """The page's meta description (the theme escapes it; JSON is a YAML string that survives any text)."""
+    text = " ".join(str(e["record"].get("description") or "").split())[:160]
+    return f"---\ndescription: {json.dumps(text, ensure_ascii=False)}\n---\n\n" if text else ""
 
 
 def dataset_page(release: Path | None, e: dict, today: date, base_url: str, history: list[dict] = ()) -> str:
-    return "".join([f"# {esc(e['title'])}\n\n", header(e, today), record_section(e), status_section(e, today),
-                    fields_section(e), preview_section(release, e), downloads_section(e),
+    return "".join([front_matter(e), f"# {esc(e['title'])}\n\n", header(e, today), record_section(e),
+                    status_section(e, today), fields_section(e), preview_section(release, e), downloads_section(e),
                     api_section(e, base_url), citation_section(e, today), receipt_section(e),
                     history_section(list(history)), jsonld(e, base_url)])
