@@ -9,8 +9,9 @@ from metadata import export
 
 
 def _base_url(datasette, request) -> str:
-    """The address the client used (honours Datasette's force_https_urls)."""
-    return datasette.absolute_url(request, "/").rstrip("/")
+    """[site] base_url, or the checked Host the client used (portal/public_url.py)."""
+    from .public_url import base_url
+    return base_url(request.scope)
 
 
 def _catalog(datasette) -> dict:

@@ -166,8 +166,42 @@ class Anonymize:
     recognizers: list = field(default_factory=list, metadata={"check": _files_problem})
 
 
+def _origin_problem(v) -> str | None:
+    """Why a base_url is refused: it must be an origin (http(s)://host[:port]), nothing more."""
+    from urllib.parse import urlsplit
+    if v == "":
+        return None
+    try:
+        u = urlsplit(v)
+        ok = u.scheme in ("http", "https") and u.hostname and u.path in ("", "/") and not (
+            u.query or u.fragment or u.username or u.password) and (u.port or 1)
+    except ValueError:
+        ok = False
+    return None if ok else f"应为 http(s)://主机[:端口]，不含路径 (must be http(s)://host[:port] with no path: {v!r})"
+
+
+def _hosts_problem(v) -> str | None:
+    """Why an allowed_hosts list is refused: each entry is a host name or host:port, nothing more."""
+    import re
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return "应为字符串列表 (must be a list of host names)"
+    bad = [x for x in v if not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)(:[0-9]{1,5})?", x)]
+    return f"不是主机名 (not a host name: {bad[0]!r})" if bad else None
+
+
+@dataclass(frozen=True)
+class Site:
+    """[site]: the portal's public address, the one source of every absolute link it gives out."""
+    # Public base URL (http(s)://host[:port]) used in absolute links: CKAN, DCAT, data.json, next_url and
+    # the site's API examples. Empty = links use the request's Host header, which must be allowed below.
+    base_url: str = field(default="", metadata={"check": _origin_problem})
+    # Host names (or host:port) accepted in the Host header when base_url is empty; any other gets 400.
+    # Empty = the listen address (host) and localhost (localhost, 127.0.0.1, ::1).
+    allowed_hosts: list = field(default_factory=list, metadata={"check": _hosts_problem})
+
+
 SECTIONS = {"quotas": Quotas, "accounts": Accounts, "queue": Queue, "operations": Operations,
-            "server": Server, "anonymize": Anonymize}
+            "server": Server, "anonymize": Anonymize, "site": Site}
 # The secrets the portal uses (cfg.secret(name)): environment variable PORTAL_<NAME>, else state/secrets/.
 SECRETS = {
     "pseudonym": "keys the pseudonyms in published data (changing it changes every pseudonym)",
@@ -199,6 +233,7 @@ class Config:
     operations: Operations = field(default_factory=Operations)
     anonymize: Anonymize = field(default_factory=Anonymize)
     server: Server = field(default_factory=Server)
+    site: Site = field(default_factory=Site)
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:

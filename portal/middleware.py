@@ -5,12 +5,23 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from . import access, params, provenance, search, static
+from . import access, params, provenance, public_url, search, static
 from .publish import PUBLIC_DB, RESTRICTED_DB
 
 # Paths Datasette answers; everything else is the static site.
 DATASETTE_PREFIXES = ("/-/", "/api/", f"/{PUBLIC_DB}", f"/{RESTRICTED_DB}", "/catalog.jsonld",
                       "/downloads/")
+
+
+# Datasette's /-/ pages anyone may fetch: its CSS/JS and the health probes. The rest (metadata,
+# databases, versions, threads, plugins, settings, config, actor, permissions, messages, patterns...)
+# disclose paths, versions and configuration: staff only.
+PUBLIC_INTROSPECTION = ("/-/static/", "/-/static-plugins/", "/-/health")
+
+
+def staff_only(path: str) -> bool:
+    """A Datasette /-/ introspection page, which only staff may see."""
+    return (path == "/-" or path.startswith("/-/")) and not path.startswith(PUBLIC_INTROSPECTION)
 
 
 def is_datasette(path: str) -> bool:
@@ -56,6 +67,10 @@ class PortalApp:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         self.state.watcher.refresh()
+        cfg = self.state.cfg
+        if not public_url.host_allowed(cfg, scope):  # links are built from the Host: never from an unknown one
+            return await json_error(send, 400, "未知的主机名 (unknown Host: set [site] base_url or allowed_hosts)")
+        scope = public_url.pinned(cfg, scope)
         path = scope["path"]
         if not is_datasette(path):
             return await static.serve(scope, send, self.state.site_dir)
@@ -65,6 +80,9 @@ class PortalApp:
 
     async def _datasette(self, scope, receive, send):
         path = scope["path"]
+        actor = scope.get("portal.actor")  # set by access.guard
+        if staff_only(path) and getattr(actor, "kind", None) != "staff":
+            return await json_error(send, 403, "仅限工作人员 (staff only)")
         target = table_of(path)
         # Defence in depth: access.guard marks the one restricted table a grant opens.
         if target and target[0] == RESTRICTED_DB and scope.get("portal.grant") != target[1]:

@@ -37,7 +37,8 @@ def build_site(cfg: Config) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        conf = load_config(str(MKDOCS_YML), site_dir=str(tmp.resolve()))
+        public = {"site_url": cfg.site.base_url.rstrip("/") + "/"} if cfg.site.base_url else {}  # [site] base_url
+        conf = load_config(str(MKDOCS_YML), site_dir=str(tmp.resolve()), **public)
         conf.extra["portal_release"] = str(release)
         conf.extra["portal_quotas"] = dataclasses.asdict(cfg.quotas)  # the published limits per tier
         conf.extra["portal_requests"] = request_statistics(cfg)

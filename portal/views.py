@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, quote
 
 from datasette.utils.asgi import Response, asgi_send_file
 
-from . import ckan, downloads, provenance
+from . import ckan, downloads, provenance, public_url
 from .publish import PUBLIC_DB
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def _context(datasette, request) -> ckan.Context:
     """One Context per (release, base URL): the package dicts are built once and reused."""
     st = _state(datasette)
     st.watcher.refresh()
-    base = f"{request.scheme}://{request.host}"
+    base = public_url.base_url(request.scope)  # [site] base_url or a checked Host (portal/public_url.py)
     key = (id(st), st.watcher.loaded, base)
     ctx = _contexts.get(key)
     if ctx is None:
@@ -100,7 +100,7 @@ def _finish(status: int, body) -> Response:
 
 async def action_view(datasette, request):
     name = request.url_vars["name"]
-    base = f"{request.scheme}://{request.host}"
+    base = public_url.base_url(request.scope)  # [site] base_url or a checked Host (portal/public_url.py)
     fn = ckan.ACTIONS.get(name)
     envelope = {"help": f"{base}/api/3/action/help_show?name={quote(name if fn else 'help_show')}"}
     if fn is None:
