@@ -90,6 +90,10 @@ def key_from_headers(headers: list[tuple[bytes, bytes]]) -> str | None:
 def identify(svc: Services, headers) -> Actor:
     """The caller: anonymous without a key; raise Refused(401/403) for a bad key or an inactive account."""
     token = key_from_headers(headers)
+    by_cookie = False
+    if token is None:  # the staff page signs in once; the key then travels in an HttpOnly cookie
+        from .staff_session import cookie_key
+        token, by_cookie = cookie_key(headers), True
     if token is None:
         return Actor()
     result = keys.check(svc.store, token)
@@ -103,6 +107,8 @@ def identify(svc: Services, headers) -> Actor:
         raise Refused(403, "账户正在等待运营人员审核，审核通过后密钥方可使用 (account awaiting review)")
     if acct["status"] != "active":
         raise Refused(403, "账户已暂停使用 (account suspended)")
+    if by_cookie and acct["kind"] != "staff":
+        raise Refused(403, "登录 Cookie 仅限工作人员 (the sign-in cookie is for staff only)")
     return Actor(result.account_id, result.prefix, acct["kind"], acct["role"])
 
 

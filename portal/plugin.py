@@ -50,7 +50,8 @@ def register_routes(datasette):
     from . import catalog_views, views
     from . import portal_api
     from . import health, queue_api, workflow_api
-    return views.routes() + catalog_views.ROUTES + health.ROUTES + queue_api.ROUTES + workflow_api.ROUTES + portal_api.ROUTES  # last: its /api/portal/ catch-all
+    from . import staff_session
+    return views.routes() + catalog_views.ROUTES + health.ROUTES + queue_api.ROUTES + workflow_api.ROUTES + staff_session.ROUTES + portal_api.ROUTES  # last: its /api/portal/ catch-all
 
 
 @hookimpl

@@ -378,4 +378,5 @@ def document() -> dict:
     }
     from .queue_api import add_to_openapi  # the reply queue's routes (portal/queue_api.py)
     from .workflow_api import add_to_openapi as add_workflow  # the department workflow (portal/workflow_api.py)
-    return add_workflow(add_to_openapi(doc, _op), _op)
+    from .staff_session import add_to_openapi as add_staff  # the staff page's sign-in (portal/staff_session.py)
+    return add_staff(add_workflow(add_to_openapi(doc, _op), _op), _op)

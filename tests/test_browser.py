@@ -248,8 +248,9 @@ def test_staff_accept_a_request_through_the_queue_page(page, server, index):
     row = page.locator(f'#staff-queue tr[data-tracking="{tracking}"]')
     row.wait_for()
     assert wanted["id"] in row.inner_text() and "已提交" in row.inner_text()
-    assert page.evaluate("sessionStorage.getItem('odp-staff-key')") == staff_key
-    assert page.evaluate("localStorage.length") == 0 and staff_key not in str(page.context.cookies())
+    # The key sits in an HttpOnly cookie (portal/staff_session.py): no page script can read it.
+    assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+    assert staff_key not in page.evaluate("document.cookie")
 
     row.get_by_role("button").focus()
     page.keyboard.press("Enter")

@@ -168,9 +168,19 @@
     });
   }
 
-  document.querySelectorAll("form.odp-form").forEach(function (form) {
+  // Fields a link may pre-fill (?dataset=... from a dataset page). Nothing else: a link that filled a key,
+  // a mobile number or a code would let another site plant values the user then submits as their own.
+  var PREFILL = ["dataset", "table", "kind", "department", "tracking"];
+  function prefill(form) {
     var params = new URLSearchParams(location.search);
-    fields(form).forEach(function (el) { if (params.get(el.name)) el.value = params.get(el.name); });
+    fields(form).forEach(function (el) {
+      var value = params.get(el.name);
+      if (value && PREFILL.indexOf(el.name) >= 0 && el.type !== "password" && el.type !== "hidden") el.value = value;
+    });
+  }
+
+  document.querySelectorAll("form.odp-form").forEach(function (form) {
+    prefill(form);
     toggleGroups(form);
     if (form.elements["kind"]) form.elements["kind"].addEventListener("change", function () { toggleGroups(form); });
     form.addEventListener("submit", function (ev) { submit(form, ev); });

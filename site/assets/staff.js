@@ -4,16 +4,16 @@
   var root = document.getElementById("odp-staff");
   var F = window.odpForm;   // field errors, CSRF and value casting, from forms.js (loaded first)
   if (!root || !F) return;
-  var STORE = "odp-staff-key";   // sessionStorage only: gone when the tab closes
+  var SESSION = "/api/portal/staff/session";   // the key lives in an HttpOnly cookie: no script here can read it
   var URGENCY = { due_soon: ["即将到期", "request"], overdue: ["已逾期", "overdue"],
                   seriously_overdue: ["严重逾期", "overdue"], supplement_expired: ["补正期限已过", "overdue"] };
   var MESSAGES = { required: "请填写此项", network: "无法连接服务器，请稍后再试", failed: "提交未成功，请检查下列各项",
-                   server: "服务器出错，请稍后再试", noKey: "请先输入工作人员 API 密钥" };
+                   server: "服务器出错，请稍后再试", noKey: "请先输入工作人员 API 密钥并登录" };
   var keyForm = document.getElementById("form-staff-key");
   var current = null;   // tracking number of the request on show
+  var signedIn = false;
 
   function $(id) { return document.getElementById(id); }
-  function key() { return sessionStorage.getItem(STORE) || ""; }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined && text !== null) e.textContent = text;
@@ -21,16 +21,17 @@
     return e;
   }
 
+  // Every call carries the CSRF token: the server honours the sign-in cookie only with it.
   function api(method, url, body) {
-    var init = { method: method, credentials: "same-origin",
-                 headers: { "Accept": "application/json", "Authorization": "Bearer " + key() } };
-    var ready = Promise.resolve();
-    if (method === "POST") {
+    var init = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-      ready = F.csrf().then(function (t) { if (t) init.headers["X-CSRF-Token"] = t; });
+      init.body = JSON.stringify(body);
     }
-    return ready.then(function () { return fetch(url, init); }).then(function (resp) {
+    return F.csrf().then(function (t) {
+      if (t) init.headers["X-CSRF-Token"] = t;
+      return fetch(url, init);
+    }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         return { ok: resp.ok && data.ok !== false, status: resp.status, data: data };
       });
@@ -170,14 +171,14 @@
     F.clearErrors(form);
     var out = form.parentNode.querySelector(".odp-result");
     out.textContent = "";
-    if (!key()) return summary(form, MESSAGES.noKey);
+    if (!signedIn) return summary(form, MESSAGES.noKey);
     var req = collect(form);
     if (req.missing.length) {
       req.missing.forEach(function (n) { F.showError(form, n, MESSAGES.required); });
       return summary(form, MESSAGES.failed);
     }
     var url = form.getAttribute("data-endpoint").replace("{tracking}", encodeURIComponent(current));
-    return api("POST", url, req.body).then(function (res) {
+    return api("POST", url, req.body || {}).then(function (res) {
       if (!res.ok) return failed(form, res);
       show(res.data.request);
       $("staff-action-status").textContent = "已办理，当前状态：" + res.data.request.state_name;
@@ -185,23 +186,33 @@
     }).catch(function () { summary(form, MESSAGES.network); });
   }
 
+  // Sign in once: the key is posted to the server, which keeps it in an HttpOnly cookie; the field is emptied.
   keyForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     F.clearErrors(keyForm);
-    var value = keyForm.elements["api_key"].value.trim();
+    var field = keyForm.elements["api_key"], value = field.value.trim();
+    if (!value && signedIn) return loadQueue();
     if (!value) { F.showError(keyForm, "api_key", MESSAGES.required); return summary(keyForm, MESSAGES.failed); }
-    sessionStorage.setItem(STORE, value);
-    loadQueue();
+    return api("POST", SESSION, { key: value }).then(function (res) {
+      field.value = "";
+      if (!res.ok) { F.showError(keyForm, "api_key", res.data.error || MESSAGES.failed); return summary(keyForm, MESSAGES.failed); }
+      signedIn = true;
+      return loadQueue();
+    }).catch(function () { summary(keyForm, MESSAGES.network); });
   });
   $("staff-forget").addEventListener("click", function () {
-    sessionStorage.removeItem(STORE);
-    keyForm.elements["api_key"].value = "";
-    document.querySelector("#staff-queue tbody").textContent = "";
-    $("staff-detail").hidden = true;
-    $("staff-queue-status").textContent = "密钥已从本页清除。";
+    api("DELETE", SESSION).then(function () {
+      signedIn = false;
+      keyForm.elements["api_key"].value = "";
+      document.querySelector("#staff-queue tbody").textContent = "";
+      $("staff-detail").hidden = true;
+      $("staff-queue-status").textContent = "已退出登录。";
+    }).catch(function () { $("staff-queue-status").textContent = MESSAGES.network; });
   });
   root.querySelectorAll("form.odp-staff-form").forEach(function (f) {
     if (f !== keyForm) f.addEventListener("submit", function (ev) { act(f, ev); });
   });
-  if (key()) { keyForm.elements["api_key"].value = key(); loadQueue(); }
+  api("GET", SESSION).then(function (res) {   // still signed in from earlier in this browser session
+    if (res.ok && res.data.signed_in) { signedIn = true; loadQueue(); }
+  }).catch(function () { /* the form stays */ });
 })();

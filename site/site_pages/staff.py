@@ -13,8 +13,8 @@ URGENCY_CHOICES = [("", "全部"), ("due_soon", "即将到期"), ("overdue", "�
 
 def key_form() -> Form:
     return Form("staff-key", "载入本部门待办", "/api/portal/requests", (
-        Field("api_key", "工作人员 API 密钥", "password", send="bearer",
-              help="只保存在本标签页（sessionStorage），关闭标签页即清除，不会发送到其他网站"),
+        Field("api_key", "工作人员 API 密钥", "password", required=False,
+              help="登录后密钥保存在仅服务器可读的 Cookie 中（页面脚本无法读取），退出登录或关闭浏览器即失效"),
         choice("state", "办理状态", [("", "全部")] + list(STATE_NAMES.items()), required=False),
         choice("urgency", "紧急程度", URGENCY_CHOICES, required=False)), "载入待办", method="GET",
         cls="odp-staff-form", intro="只显示您所在部门的申请。")
@@ -74,7 +74,7 @@ def staff_page() -> str:
     actions = "\n".join(_action(a, f) for a, f in action_forms())
     body = block(
         '<div id="odp-staff">', f'<div class="odp-form">{render_form(key_form())}</div>',
-        '<p><button type="button" class="md-button" id="staff-forget">清除本页保存的密钥</button></p>',
+        '<p><button type="button" class="md-button" id="staff-forget">退出登录</button></p>',
         '<section aria-labelledby="staff-queue-h"><h2 id="staff-queue-h">待办列表</h2>',
         '<p id="staff-queue-status" role="status" aria-live="polite">请先输入密钥并载入待办。</p>', QUEUE, "</section>",
         '<section id="staff-detail" aria-labelledby="staff-detail-h" hidden>',
