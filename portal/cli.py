@@ -77,7 +77,7 @@ def _detector(files: list):
                    "built-in ones; repeatable; [anonymize] recognizers in portal.toml apply too.")
 @click.option("--strict-residual", is_flag=True, default=None,
               help="Refuse the file when a cell is still flagged after masking (default: redact that cell "
-                   "whole and list it in the report).")
+                   "whole and list it in the report; also [anonymize] strict_residual in portal.toml).")
 @click.pass_context
 @domain_errors
 def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual, recognizer_files):
@@ -91,7 +91,8 @@ def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual,
     detector = _detector([*_cfg(ctx).anonymize.recognizers, *recognizer_files])
     table = open_table(input_file, encoding, sheet)
     header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"), input_file.name,
-                                    strict_residual=strict_residual, detector=detector)
+                                    strict_residual=strict_residual or _cfg(ctx).anonymize.strict_residual,
+                                    detector=detector)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:

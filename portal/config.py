@@ -164,6 +164,9 @@ class Anonymize:
     # every dataset and for `portal anonymize`: a department's own patterns with context words, deny-lists.
     # A dataset.yaml may add its own with `recognizers: [...]`. Example: ["recognizers/hr.yaml"].
     recognizers: list = field(default_factory=list, metadata={"check": _files_problem})
+    # A cell still flagged after desensitization stops the run (today's refusal) instead of being redacted
+    # whole and listed in the report. A dataset.yaml may ask for it too (strict_residual: true).
+    strict_residual: bool = False
 
 
 def _origin_problem(v) -> str | None:

@@ -38,7 +38,7 @@ def record_json(record: Record) -> dict:
 
 
 def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path,
-            recognizers: list = ()) -> dict:
+            recognizers: list = (), strict_residual: bool = False) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
     src = folder / record.source.file
     table = open_table(src, record.source.encoding, record.source.sheet)
@@ -46,7 +46,7 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
     detector = _detector(recognizers, folder, record)  # custom recognizers, when configured
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       detector=detector, defer_k=True)
+                                       detector=detector, defer_k=True, strict_residual=strict_residual or None)
     cols = [record.column(h) for h in header]
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
@@ -165,7 +165,7 @@ def _build(cfg: Config, records: list[Record], staging: Path, key: bytes, stamp:
         dbname = PUBLIC_DB if r.open_type == "无条件开放" else RESTRICTED_DB
         with dbs[dbname].conn:
             info = _insert(dbs[dbname], r, cfg.datasets_dir / r.identifier, key, cfg.state_dir,
-                           cfg.anonymize.recognizers)
+                           cfg.anonymize.recognizers, cfg.anonymize.strict_residual)
         info["database"] = dbname
         published[r.identifier] = info
         (staging / "receipts" / f"{r.identifier}.json").write_text(

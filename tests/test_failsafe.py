@@ -160,6 +160,11 @@ def test_cli_fails_safe_by_default_and_refuses_with_the_flag(leaky_csv, tmp_path
     out.unlink()
     refused = CliRunner().invoke(cli, base + ["--strict-residual"])
     assert refused.exit_code != 0 and "第2行" in refused.output and not out.exists()
+    # The same refusal from portal.toml's [anonymize] strict_residual.
+    (tmp_path / "strict").mkdir()
+    strict = write_config(tmp_path / "strict", tmp_path / "datasets", anonymize={"strict_residual": True})
+    refused = CliRunner().invoke(cli, ["--config", str(strict), "anonymize", str(leaky_csv), "-o", str(out)])
+    assert refused.exit_code != 0 and "strict_residual" in refused.output and not out.exists()
 
 
 def test_dataset_yaml_strict_residual_is_validated(tmp_path):
