@@ -69,11 +69,13 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
         out = []
         for c, (job, value) in enumerate(zip(jobs, row)):
             if job.kind == "scan":
-                if job.profile.fits(value) and not (custom and value and custom(value, job.header)):
+                profile = job.profile.for_row(row)  # an institution's row keeps its public contact data
+                allowed = job.allowed | profile.keep if profile.keep else job.allowed
+                if profile.fits(value) and not (custom and value and custom(value, job.header)):
                     res.skipped[c] += 1
                 else:
-                    cell = redact_whole(scanner, value, job.profile.entity, job.allowed, job.header) \
-                        if job.profile.whole else scan_cell(scanner, value, job.allowed, job.header)
+                    cell = redact_whole(scanner, value, profile.entity, allowed, job.header) \
+                        if profile.whole else scan_cell(scanner, value, allowed, job.header)
                     if custom and cell.found:
                         res.custom_cells.update({e for e in cell.found if e in custom_entities})
                     if cell.found or cell.kept:

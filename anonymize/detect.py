@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
-from anonymize import names
+from anonymize import addresses, names
 from anonymize.checksums import date_ok, luhn_ok, normalize_digits, resident_id15_ok, resident_id_ok, uscc_ok
 
 # Patterns are plain `re` (the `regex` module Presidio uses is 10-20x slower on big character classes);
@@ -139,7 +139,7 @@ CUE_BEFORE_FLAT = "|".join(
 # A surname-led word followed by one of these is part of a place name (东丽区, 通辽路).
 NOT_PLACE = f"(?![东西南北中]?(?:[{names.PLACE_SUFFIX_CHARS}]|大道|大街)|哈尔|浩特)"
 CUE_AFTER = _alt(names.CUE_AFTER)
-MINORITY_NAME = f"{H}{{1,6}}[·•・](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
+MINORITY_NAME = f"{H}{{1,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
 TRIGGER = _alt(names.TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 STRONG_TRIGGER = _alt(names.STRONG_TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 # Characters a name of any surname may hold: Han, except the one-character words that end a name.
@@ -152,8 +152,15 @@ SPEECH = _alt("反映 来电 来信 来访 投诉 举报 咨询 诉称 称 表�
 # Last characters of place, organisation and status words that a whole cell might hold.
 CELL_NOT_NAME_END = "[区县市镇乡村路街道巷号室楼省局厅处科所站园店厂司部院校中心类型费率额]"
 ROAD = "(?:路|街|大街|大道|道|巷|弄|胡同|里|坊)"
-ESTATE = "(?:小区|花园|公寓|大厦|苑|园|城|广场|新村|家园|府|庭|湾|公馆|大楼|中心|村)"
-UNIT = f"(?:{N}{{1,4}}(?:幢|栋|号楼|座|单元|楼|层|室|号|户|号房)|{D}{{1,4}}(?=[-－]{D})|[-－]{N}{{1,4}}|[A-Za-z]座)"
+# One step of an address below its road or estate: building, unit, floor, room (三号楼, ７座, 2单元, 附1号).
+UNIT = f"(?:{N}{{1,5}}(?:号楼|号院|号房|幢|栋|座|单元|楼|层|室|号|户|组)|附{N}{{1,4}}号|[A-Za-zＡ-Ｚａ-ｚ]座)"
+# A step only a dwelling has (a lone 3号 or 5楼 could be anything).
+HOME_UNIT = f"{N}{{1,5}}(?:号楼|号房|幢|栋|座|室|户)"
+# Building-unit-room written with dashes: 21-2-703, １５－３－２４０１ (a date's year has 4 digits).
+DASHED = f"{D}{{1,3}}[-－]{D}{{1,3}}[-－]{D}{{1,5}}(?:[-－]{D}{{1,5}})?(?:室|号|户)?(?![0-9０-９])"
+# Where the address proper starts after the words that announce it (房屋坐落浦东新区…, 户籍浙江省…): the
+# words stay in the sentence. (住, 址, 于, 在 already end a run of place characters.)
+ADDRESS_CUE = f"(?:{H}{{0,6}}?(?:坐落|座落|户籍|籍贯|所在地|地点|位置)[为是在于：:]?|[为系即])?"
 # A bare room number after a building or unit (1号楼502, 2单元2401).
 ROOM = f"(?:(?<=[幢栋楼座元层])[0-9０-９]{{2,5}}(?![0-9０-９]))?"
 HOUSE = f"{N}{{1,5}}(?:[-－之]{N}{{1,4}})?号"
@@ -360,20 +367,29 @@ SPECS: tuple = (
     EntitySpec(
         "CN_ADDRESS",
         (
+            # Road and house number, then what follows it down to the room: an estate's name and its steps
+            # (虎踞路580号银城东苑34座1404室, 嵩山路108号院14号楼2单元202).
             PatternSpec(
                 "road",
-                f"{RUN_START}(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{H}{{0,10}}?{ESTATE})?{UNIT}*{ROOM}",
+                f"{RUN_START}{ADDRESS_CUE}(?P<v>(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{UNIT})*"
+                f"(?:{H}{{1,12}}?(?:{DASHED}|(?:{UNIT})+))?{ROOM})",
                 0.7,
                 gate="号",
             ),
+            # Any name (an estate need not end in 小区 or 苑: 周浦印象, 留仙居), then the steps of a dwelling:
+            # two or more, one only homes have, or the dashed form. Three steps need no name (2号楼3单元501室).
             PatternSpec(
-                "estate", f"{RUN_START}{H}{{1,30}}?{ESTATE}{N}{{1,4}}(?:幢|栋|号楼|座|[-－]{N}{{1,4}}){UNIT}*{ROOM}", 0.7,
-                gate="幢栋号座-－",
+                "block",
+                f"{RUN_START}{ADDRESS_CUE}(?P<v>(?:{H}{{1,30}}?(?:{DASHED}|(?:{UNIT}){{2,8}}|{HOME_UNIT})"
+                f"|(?:{UNIT}){{3,8}}){ROOM})",
+                0.7,
+                gate="号幢栋座室户元-－",
             ),
-            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}{UNIT}*", 0.7, gate="村"),
+            PatternSpec("village", f"{RUN_START}{ADDRESS_CUE}(?P<v>{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}(?:{UNIT})*)",
+                        0.7, gate="村"),
         ),
         ("地址", "住址", "家住", "现住", "居住地", "户籍地", "住所"),
-        gate=f"[号室幢栋层座]|单元|{D}[-－]{D}",
+        gate=f"[号室幢栋层座户]|单元|{D}[-－]{D}",
     ),
     EntitySpec(
         "ORG_NAME",
@@ -393,7 +409,7 @@ SPECS: tuple = (
             PatternSpec("before_sex", f"{CLAUSE_START}(?P<v>{NAME})(?=[，,（(][ \\t]*[男女][，,）)、 \\t])", 0.7,
                         trusted=True, gate="男女"),
             PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
-            PatternSpec("minority", MINORITY_NAME, 0.75, gate="·•・"),
+            PatternSpec("minority", MINORITY_NAME, 0.75, gate=names.NAME_DOTS),
             PatternSpec(
                 "whole_cell", f"^[ \\t]*(?P<v>{CELL_NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
                 max_line=17,  # 欧阳 + 2 given characters, or a minority name of at most 6 + 1 + 10
@@ -411,7 +427,7 @@ SPECS: tuple = (
         ),
         ("姓名", "联系人", "申请人", "投诉人", "来电人", "当事人"),
         invalidator=names.name_invalid,
-        gate=f"{HAN}{{2}}|·",
+        gate=f"{HAN}{{2}}|[{names.NAME_DOTS}]",
     ),
     EntitySpec(
         "CN_LANDLINE",
@@ -560,6 +576,7 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
         if gate is not None and not gate.search(text):
             continue
         skip_rare = screen is not None and screen.search(text) is None
+        person = spec.entity == "PERSON"
         for pattern, rx, needs in patterns:
             if pattern.min_digits > run or (needs and not any(c in text for c in needs)):
                 continue
@@ -569,8 +586,11 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
                 continue
             for m in rx.finditer(text):
                 start, end = value_span(m)
-                if start == end:
-                    continue
+                if start == end or (person and end < len(text) and names.place_follows(text, end)
+                                    and not _DOTTED.search(text, start, end)):
+                    continue  # 越秀|大队, 何家|浜村: a place or an organisation, not a person
+                if start and spec.entity == "CN_ADDRESS":  # the district the match began inside of
+                    start = addresses.widen(text, start)
                 score = score_match(spec, pattern, text[start:end])
                 if score is not None:
                     found.append(Finding(spec.entity, start, end, score))
@@ -580,6 +600,7 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
 
 
 _HAN2 = re.compile(HAN + "{2}")
+_DOTTED = re.compile(f"[{names.NAME_DOTS}]")
 LIKELY_SCORE = 0.55
 TAGGER_SCORE = 0.6
 

@@ -2,6 +2,9 @@
 import functools
 import re
 
+# The dots that join the parts of a transliterated minority name (迪丽努尔·艾买提), in the forms typed.
+NAME_DOTS = "·•・．‧･"
+
 # Single-character surnames: the Hundred Family Surnames plus common modern ones.
 SINGLE_SURNAMES = frozenset(
     "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎"
@@ -125,13 +128,63 @@ CLAUSE_PREDICATES = (
 
 # A surname-led word followed by one of these is part of a place name (东丽区, 通辽路, 宁康西路).
 PLACE_SUFFIX_CHARS = "区县市镇乡村路街巷弄道省州港湾岛山江河湖桥站场园苑"
-_PLACE_AFTER = re.compile(f"[东西南北中]?(?:[{PLACE_SUFFIX_CHARS}]|大道|大街)|哈尔|浩特")
+# Places, stations, roads, teams and organisations that begin with a surname character (王府井, 李沧区,
+# 何家浜村, 越秀大队, 万寿西宫, 辛安派出所): the suffix says what the word is. Single characters that
+# end a place or an organisation's name, and longer suffixes (matched first).
+PLACE_SUFFIX_SINGLE = PLACE_SUFFIX_CHARS + "庄屯寨堡坝浜塘墩洼圩垄岗坪峪井城宫寺庙观阁塔关营集埠渡滩洲局所院馆厂店科处队"
+PLACE_SUFFIX_WORDS = (
+    "大道 大街 社区 街道 地区 片区 小区 新区 园区 景区 开发区 工业园 科技园 产业园 派出所 分局 大队 中队 支队 分队"
+    " 分公司 公司 集团 支行 分行 银行 营业部 科学城 新城 花园 家园 新村 广场 大厦 中心 委员会 村委会 居委会 医院"
+    " 卫生院 学校 中学 小学 幼儿园 大学 学院 监测站 水库 公园 机场 码头 车站 市场 商场 农场 林场 胡同 监测点"
+    " 东路 西路 南路 北路 中路 一路 二路 三路 大桥 隧道 立交 地铁站 公交站 服务区 收费站 合作社"
+).split()
+# After a single-character suffix, these make it a verb or a title instead (站在, 王局长, 住院了).
+_SUFFIX_NOT_PLACE_NEXT = "在着了起住长过"
+_PLACE_WORD_RX = re.compile("[东西南北中]?(?:" + "|".join(sorted(PLACE_SUFFIX_WORDS, key=len, reverse=True)) + ")")
+# Characters that cannot sit inside a place name between a surname-led word and its suffix.
+_PLACE_BODY_STOPS = frozenset("在住于的是到从向往了与及或被把将称我他她们其该此这那无对给让经据由请要因说和跟同也都就又还已曾"
+                              "，,。；;：:！!？?、 （()）\n")
 
 
 def place_follows(text: str, end: int) -> bool:
-    """The characters from `end` continue a place name (区, 路, 西路, 大道)."""
-    return _PLACE_AFTER.match(text, end) is not None
-_PLACE_END = frozenset("区县市镇乡村路街巷弄号室楼省厅局港湾")
+    """The characters from `end` continue a place or organisation name: directly (区, 西路, 大队,
+    派出所) or after one or two more characters of its own (何家|浜村, 赵登|禹路, 张江|科学城, 万寿|西宫).
+    A suffix that starts a verb or title (出院, 站在, 局长) does not count."""
+    if text.startswith(("哈尔", "浩特"), end):
+        return True
+    n = len(text)
+    for body in range(3):
+        at = end + body
+        if at >= n or (body and text[at - 1] in _PLACE_BODY_STOPS):
+            return False
+        if body and _verb_like(text[end:end + 2]):
+            return False  # 出院, 回到, 开车: the name is followed by what the person did
+        if _PLACE_WORD_RX.match(text, at):
+            return True
+        if text[at] in PLACE_SUFFIX_SINGLE and (at + 1 >= n or text[at + 1] not in _SUFFIX_NOT_PLACE_NEXT) \
+                and not (body == 0 and _verb_like(text[at:at + 2])) \
+                and not (body == 1 and _common_not_place(text[end:at + 1])):
+            return True
+    return False
+
+
+def _common_not_place(two: str) -> bool:
+    """A frequent word that is no place name (出院, 进站, 回家): what the person did, not where."""
+    tag = _tags().get(two)
+    return tag is not None and not tag.startswith("ns") and _freq(two) >= 50
+
+
+def _verb_like(two: str) -> bool:
+    """A frequent word that is not a noun: a verb, adverb, preposition ... (出院, 站起, 所以)."""
+    if len(two) < 2:
+        return False
+    tag = _tags().get(two)
+    return tag is not None and tag[0] in "vdpcurqfatm" and _freq(two) >= 50
+
+
+_PLACE_END = frozenset("区县市镇乡村路街巷弄号室楼省厅局港湾寨屯堡坝浜塘墩洼圩")
+# Ends of places that a two-character given name seldom has (巴逸园, 聂沁宫, 李家庄).
+_PLACE_END3 = frozenset("园宫寺庙观庄桥站队所院馆厂店科")
 _COMPOUND = frozenset(COMPOUND_SURNAMES)
 _SAFE_FIRST = (SINGLE_SURNAMES - RISKY_SURNAMES) | frozenset(c[0] for c in COMPOUND_SURNAMES)
 
@@ -140,9 +193,9 @@ _SAFE_FIRST = (SINGLE_SURNAMES - RISKY_SURNAMES) | frozenset(c[0] for c in COMPO
 def name_invalid(s: str, trusted: bool = False) -> bool:
     """Not a name: a common word (信息, 时代, 家属), or ending like a place (东丽区, 王路).
     trusted: a trigger word said a name follows, so words jieba tags as names (高峰) are names."""
-    if "·" in s or "•" in s or "・" in s:
+    if any(d in s for d in NAME_DOTS):
         return False
-    if s[-1] in _PLACE_END:
+    if s[-1] in _PLACE_END or (len(s) >= 3 and s[-1] in _PLACE_END3):
         return True
     if s[:2] in _COMPOUND:
         return False
@@ -150,8 +203,8 @@ def name_invalid(s: str, trusted: bool = False) -> bool:
         return True
     if _common_word(s, trusted) or (len(s) == 3 and _function_word(s[1:])):
         return True
-    # 管部门, 时提出: a risky surname character followed by a common word.
-    if len(s) == 3 and s[0] in RISKY_SURNAMES and _freq(s[1:]) >= 1000:
+    # 管部门, 时提出: a risky surname character followed by a common word; 来往内: one that opens one.
+    if len(s) == 3 and s[0] in RISKY_SURNAMES and (_freq(s[1:]) >= 1000 or _common_word(s[:2])):
         return True
     # 高速路: the first two characters are a frequent word; 徐海燕 (徐海, a rare place) stays a name.
     return len(s) == 3 and _common_word(s[:2]) and _freq(s[:2]) >= 1000

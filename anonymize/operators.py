@@ -12,11 +12,18 @@ from pathlib import Path
 from faker.providers.person.zh_CN import Provider as _Names
 from faker.providers.phone_number.zh_CN import Provider as _Phones
 
+from . import addresses
+
 _SURNAMES = list(_Names.last_names)
 # Faker's weights (percentages) as integer cumulative weights, for drawing from a hash.
 _SURNAME_CUM = list(itertools.accumulate(max(1, round(w * 10_000)) for w in _Names.last_names.values()))
 _GIVEN = sorted({c for c in _Names.first_names if len(c) == 1})
 _PHONE_PREFIXES = list(_Phones.phonenumber_prefixes)
+
+
+def address(value: str) -> str:
+    """An address found in a cell, at the declared granularity: 鹿城区［地址］ (the district stays)."""
+    return addresses.redact(value)
 
 
 class PolicyError(Exception):
@@ -43,21 +50,12 @@ def mask(value: str, keep_first: int = 0, keep_last: int = 4, char: str = "*") -
     return value[:keep_first] + char * (len(value) - keep_first - keep_last) + value[len(value) - keep_last:]
 
 
-# Administrative units only: a segment may not run through a road, number or building word, so
-# "乐清市伯乐东路134号柳市公寓" stops at 乐清市 instead of at the second 市.
-_SEG = r"[^\W\d_省盟区县旗路街道巷弄号幢栋单元室村镇乡楼院]{1,8}?"
-ADDRESS_TO_DISTRICT = re.compile(
-    rf"^\s*({_SEG}(?:省|自治区|特别行政区))?({_SEG}(?:市|自治州|州|盟|地区))?({_SEG}(?:区|县|旗|市))?")
-
-
 def generalize(value: str, kind: str) -> str:
     """Coarsen a value: address -> district, date -> year, age -> 5-year band."""
     if not value:
         return value
-    if kind == "address":
-        m = ADDRESS_TO_DISTRICT.match(value)
-        district = "".join(g for g in (m.groups() if m else ()) if g)
-        return district or "（地址已隐去）"
+    if kind == "address":  # the district, from the lexicon of divisions (翠苑一区 is an estate, not a 区)
+        return addresses.district_prefix(value) or "（地址已隐去）"
     if kind == "year":
         m = re.match(r"^\s*(\d{4})", value)
         return m.group(1) if m else ""

@@ -10,10 +10,10 @@ from typing import Iterator
 from metadata.schema import PERSONAL_KINDS, Record
 
 from . import kanon, operators
-from .headers import header_entity
+from .headers import classify as header_match
 from .parallel import OrderedPool, default_workers
 from .chunk import ChunkResult, ColumnJob, run_chunk
-from .scan import ENTITY_LABELS, SAMPLE_ROWS, Profile, Scanner, profile_column, redact, redact_span
+from .scan import ENTITY_LABELS, SAMPLE_ROWS, Profile, Scanner, profile_table, redact, redact_span
 
 __all__ = ["desensitize", "Report", "ColumnReport", "ResidualError", "redact", "redact_span", "Scanner"]
 
@@ -165,14 +165,12 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
                                            organisational=tuple(c.organisational) if c else ())
                               for i, c in enumerate(cols)])
     sample = list(islice(rows, SAMPLE_ROWS))
-    profiles = []
-    for i, (_, _, fn) in enumerate(funcs):
-        free = bool(cols[i] and cols[i].free_text)
-        # A header names the entity only where the dataset has not examined the column (declared it
-        # personal, or asserted kinds in it organisational).
-        hint = header_entity(header[i]) if not (cols[i] and cols[i].organisational) else None
-        p = profile_column([r[i] for r in sample if i < len(r)], free, hint) if fn == "scan" else Profile("rule")
-        profiles.append(p)
+    # A header names the entity only where the dataset has not examined the column (declared it
+    # personal, or asserted kinds in it organisational); scan.profile_table reads the table as a whole.
+    hints = [header_match(h) if not (c and c.organisational) else None for h, c in zip(header, cols)]
+    profiles = profile_table(header, sample, hints, [bool(c and c.free_text) for c in cols],
+                             [fn == "scan" for _, _, fn in funcs], keep_idx)
+    for i, p in enumerate(profiles):
         report.columns[i].profile = p.describe()
     strict = bool(strict_residual if strict_residual is not None else getattr(record, "strict_residual", False))
     stops = [_stop_rule(c, strict) for c in cols]

@@ -17,9 +17,12 @@ FIELD_LIMIT = 10 * 1024 * 1024  # free-text cells can be long; the default 128 K
 csv.field_size_limit(FIELD_LIMIT)
 SNIFF_BYTES = 1 << 20
 DELIMITERS = (",", "\t", ";", "|")
-# Control characters have no place in a published cell (NUL, form feed, DEL, C1, a stray BOM); tab and
-# line breaks do (free text). They are removed and counted per column in the notes.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+# Control characters have no place in a published cell (NUL, bell, form feed, escape, DEL); tab and line
+# breaks do (free text). They are removed and counted per column in the notes.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same as bytes, for a one-pass check of each block read (0 marks a control byte). In UTF-8 and
+# GB18030 these bytes are never part of another character; UTF-16 always trips it (rows are then checked).
+_CONTROL_BYTES = bytes(0 if b in (*range(9), 11, 12, *range(14, 32), 127) else 1 for b in range(256))
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # old Excel (.xls), Word, ... compound files
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -87,6 +90,13 @@ class Table:
     rows: Iterator[list[str]]      # data rows, each as long as the header, as text
     encoding: str                  # detected or declared; "xlsx" for workbooks
     notes: ReadNotes = field(default_factory=ReadNotes)
+    source: object = None          # what rows reads from; closed when rows ends, or by close()
+
+    def close(self) -> None:
+        """Stop reading before the end (the rows then raise StopIteration)."""
+        self.rows.close()
+        if self.source is not None:
+            self.source.close()
 
 
 def _col(j: int) -> str:
@@ -193,12 +203,13 @@ def _clean(row: list[str], header: list[str], notes: ReadNotes) -> list[str]:
 
 
 class _Rows:
-    """Turns source records (row number, cells) into data rows as wide as the header: drops blank lines,
-    holds note-like lines back until a record follows (at the end they are a footer, reported)."""
+    """Turns source records into data rows as wide as the header: drops blank lines, holds note-like lines
+    back until a record follows (after the last record they are a footer, skipped and reported)."""
 
     def __init__(self, path: Path, header: list[str], notes: ReadNotes, strict_width: bool):
         self.path, self.header, self.notes, self.n = path, header, notes, len(header)
         self.strict_width = strict_width     # CSV: a short row is broken; XLSX: blank trailing cells
+        self.pending: list[tuple[int, list[str]]] = []
 
     def fit(self, num: int, row: list[str]) -> list[str]:
         n = self.n
@@ -222,23 +233,37 @@ class _Rows:
             return row + [""] * (n - len(row))
         return row
 
-    def stream(self, records: Iterator[tuple[int, list[str]]]) -> Iterator[list[str]]:
-        n, pending = self.n, []
-        for num, row in records:
-            k = len(row) - row.count("")
-            if len(row) == n and (k > 3 or (k > 1 and 2 * k >= n)) and not pending:
-                yield row                       # the common case, kept cheap
-                continue
-            if not any(c.strip() for c in row):
-                continue
-            if layout.note_like(row, n):
-                pending.append((num, row))
-                continue
-            for pnum, prow in pending:
-                yield self.fit(pnum, prow)
-            pending = []
-            yield self.fit(num, row)
-        self.notes.skipped_below = [num for num, _ in pending]
+    def _step(self, num: int, row: list[str]) -> list[list[str]]:
+        if not any(c.strip() for c in row):
+            return []
+        if layout.note_like(row, self.n):
+            self.pending.append((num, row))
+            return []
+        out = [self.fit(p, r) for p, r in self.pending] + [self.fit(num, row)]
+        self.pending.clear()
+        return out
+
+    def stream(self, first: list[tuple[int, list[str]]], source) -> Iterator[list[str]]:
+        """`first`: (row number, cells) read with the header; then the source's records, numbered only
+        where a message or a note needs it."""
+        n, pending, watch, where = self.n, self.pending, source.watch, source.where
+        try:
+            for num, row in first:
+                yield from self._step(num, row)
+            for row in source.records:
+                if len(row) == n and not pending and not watch.seen:
+                    k = n - row.count("")
+                    if k > 3 or (k > 1 and 2 * k >= n):
+                        yield row               # the common case, kept cheap
+                        continue
+                if watch.seen:
+                    row = _clean(row, self.header, self.notes)
+                yield from self._step(where(row), row)
+            self.notes.skipped_below = [num for num, _ in pending]
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise source.error(e) from None
+        finally:
+            source.close()
 
 
 def _quote_column(line: str, delimiter: str) -> int | None:
@@ -263,62 +288,73 @@ def _quote_column(line: str, delimiter: str) -> int | None:
     return None
 
 
+class _ControlWatch(io.RawIOBase):
+    """A binary file passed through unchanged, noting whether any block read held a control byte."""
+
+    def __init__(self, raw):
+        self.raw, self.seen = raw, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.raw.read(len(b))
+        b[:len(data)] = data
+        if not self.seen and 0 in data.translate(_CONTROL_BYTES):
+            self.seen = True
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 class _CsvSource:
-    """CSV records with the source line each starts on; control characters flagged per line, cheaply."""
+    """A CSV file's records, decoded as a stream; the line a record starts on is worked out only on demand."""
 
     def __init__(self, path: Path, encoding: str, delimiter: str):
         self.path, self.encoding, self.delimiter = path, encoding, delimiter
-        self.text = io.TextIOWrapper(path.open("rb"), encoding="utf-8" if encoding == "utf-8-sig" else encoding,
-                                     newline="")
+        self.watch = _ControlWatch(path.open("rb"))
+        self.text = io.TextIOWrapper(io.BufferedReader(self.watch, 1 << 20), newline="",
+                                     encoding="utf-8" if encoding == "utf-8-sig" else encoding)
         if encoding == "utf-8-sig":
             self.text.buffer.read(3)
-        self.dirty = False
-        self.reader = csv.reader(self._lines(), delimiter=delimiter, strict=True)
+        self.reader = csv.reader(self.text, delimiter=delimiter, strict=True)
+        self.records = self.reader
 
-    def _lines(self) -> Iterator[str]:
-        search = _CONTROL.search
-        for line in self.text:
-            if search(line):
-                self.dirty = True
-            yield line
+    def where(self, row: list[str]) -> int:
+        """The source line the record just read starts on (its cells may hold line breaks)."""
+        return self.reader.line_num - sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in row)
 
-    def records(self, names: list[str], notes: ReadNotes) -> Iterator[tuple[int, list[str]]]:
-        """(first source line, cells). Once `names` holds the header, control characters are removed and
-        counted in notes; rows read before that are cleaned by the caller."""
-        reader, last = self.reader, self.reader.line_num
-        try:
-            for row in reader:
-                start, last = last + 1, reader.line_num
-                if self.dirty and names:
-                    self.dirty = False
-                    row = _clean(row, names, notes)
-                yield start, row
-        except csv.Error as e:
-            raise self._malformed(e, last + 1) from None
-        except UnicodeDecodeError:
-            raise self.undecodable() from None
-
-    def undecodable(self) -> InputError:
-        return InputError(self.path, f"无法按 {self.encoding} 解码 (undecodable bytes for encoding "
-                                     f"{self.encoding})", row=_undecodable_line(self.path, self.encoding))
-
-    def _malformed(self, e: csv.Error, start: int) -> InputError:
-        line = self._line(start)
-        j = _quote_column(line, self.delimiter) if line is not None else None
-        if j is not None:
+    def error(self, e: Exception) -> InputError:
+        if isinstance(e, UnicodeDecodeError):
+            return InputError(self.path, f"无法按 {self.encoding} 解码 (undecodable bytes for encoding "
+                                         f"{self.encoding})", row=_undecodable_line(self.path, self.encoding))
+        at = self.reader.line_num
+        opened = self._open_quote(at)
+        if opened:
+            line, j = opened
             return InputError(self.path, f"{_col(j)}的引号未闭合 (unclosed quote: the quoted field opening at "
-                                         f"row {start}, column {j + 1} does not end where a field can end)", start)
+                                         f"row {line}, column {j + 1} does not end where a field can end)", line)
         if "field larger" in str(e):
             return InputError(self.path, f"字段超过 {FIELD_LIMIT // (1024 * 1024)} MB (a field is larger than "
-                                         f"{FIELD_LIMIT // (1024 * 1024)} MB)", start)
-        return InputError(self.path, f"CSV 格式错误 (malformed CSV: {e})", start)
+                                         f"{FIELD_LIMIT // (1024 * 1024)} MB)", at)
+        return InputError(self.path, f"CSV 格式错误 (malformed CSV: {e})", at)
 
-    def _line(self, number: int) -> str | None:
+    def _open_quote(self, upto: int) -> tuple[int, int] | None:
+        """(line, field) of a quote still open at line `upto`: quotes are counted line by line (a doubled
+        quote counts twice, so an odd count opens or closes a quoted field across lines)."""
+        opened = None
         with open(self.path, encoding=self.encoding, errors="replace", newline="") as f:
             for k, line in enumerate(f, start=1):
-                if k == number:
-                    return line
-        return None
+                if line.count('"') % 2:
+                    opened = None if opened else (k, line)
+                if k >= upto:
+                    break
+        if opened is None:
+            return None
+        j = _quote_column(opened[1], self.delimiter)
+        return (opened[0], j) if j is not None else None
 
     def close(self) -> None:
         self.text.close()
@@ -342,51 +378,44 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _take_header(path: Path, records: Iterator[tuple[int, list[str]]], names: list[str], notes: ReadNotes,
-                 ) -> list[tuple[int, list[str]]] | None:
-    """Read the first rows and find the header in them: sets `names` (and the notes) and returns the
-    rows read after the header, control characters removed; None when there is no filled row."""
+def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """Read the first rows and find the header in them: returns (header, the rows read after it, control
+    characters removed), or None when no row has a filled cell."""
     window: list[tuple[int, list[str]]] = []
-    for rec in records:
-        if any(c.strip() for c in rec[1]):      # blank lines do not count: a sheet may start far down
-            window.append(rec)
-            if len(window) >= layout.WINDOW_ROWS:
-                break
+    try:
+        for row in source.records:
+            if any(c.strip() for c in row):     # blank lines do not count: a sheet may start far down
+                window.append((source.where(row), row))
+                if len(window) >= layout.WINDOW_ROWS:
+                    break
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise source.error(e) from None
     found = layout.find_header([r for _, r in window])
     if found is None:
         return None
     nums = [num for num, _ in window]
     notes.skipped_above = list(range(1, nums[found.start]))
     notes.header_rows = nums[found.start:found.data_start]
-    header = _check_header(path, _clean(found.names, found.names, notes), nums[found.start])
-    names[:] = header
-    return [(num, _clean(row, header, notes)) for num, row in window[found.data_start:]]
+    names = [n.replace("\ufeff", "") for n in _clean(found.names, found.names, notes)]   # a BOM left in a header
+    header = _check_header(path, names, nums[found.start])
+    return header, [(num, _clean(row, header, notes)) for num, row in window[found.data_start:]]
 
 
 def _csv_table(path: Path, encoding: str) -> Table:
     with path.open("rb") as f:
         head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(f.read(1 << 16))
     notes = ReadNotes(delimiter=sniff_delimiter(head.lstrip("\ufeff"), path.suffix.lower()))
-    src, names = _CsvSource(path, encoding, notes.delimiter), []
-    records = src.records(names, notes)
+    src = _CsvSource(path, encoding, notes.delimiter)
     try:
-        rest = _take_header(path, records, names, notes)
-        if rest is None:
+        found = _take_header(path, src, notes)
+        if found is None:
             raise InputError(path, "文件为空或没有表头 (empty file or no header row)")
     except BaseException:
         src.close()
         raise
-    shaper = _Rows(path, names, notes, strict_width=True)
-
-    def rows() -> Iterator[list[str]]:
-        with src.text:
-            yield from shaper.stream(_chain(rest, records))
-    return Table(path, names, rows(), encoding, notes)
-
-
-def _chain(first: list, then: Iterator) -> Iterator:
-    yield from first
-    yield from then
+    header, rest = found
+    return Table(path, header, _Rows(path, header, notes, strict_width=True).stream(rest, src), encoding, notes,
+                 src)
 
 
 def _cell_text(v) -> str:
@@ -418,18 +447,32 @@ def _xlsx_table(path: Path, sheet: str | None) -> Table:
         raise
 
 
-def _xlsx_records(path: Path, ws, names: list[str], notes: ReadNotes) -> Iterator[tuple[int, list[str]]]:
-    """(sheet row number, cells as text); as _CsvSource.records for control characters."""
-    try:
-        for num, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            row = [_cell_text(v) for v in values]
-            if names and any(_CONTROL.search(c) for c in row):
-                row = _clean(row, names, notes)
-            yield num, row
-    except InputError:
-        raise
-    except Exception as e:
-        raise InputError(path, f"工作表无法读取 (the sheet cannot be read: {type(e).__name__})") from None
+class _Checked:
+    """A watch that has always seen a control character."""
+    seen = True     # workbook cells are checked for control characters one by one (reading them is slow anyway)
+
+
+class _XlsxSource:
+    """A worksheet's rows as text, numbered as the sheet numbers them."""
+    watch = _Checked()
+
+    def __init__(self, path: Path, ws, close):
+        self.path, self.num, self.close = path, 0, close
+        self.records = self._rows(ws)
+
+    def _rows(self, ws) -> Iterator[list[str]]:
+        try:
+            for self.num, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield [_cell_text(v) for v in values]
+        except Exception as e:   # a broken sheet part: whatever openpyxl raises, one clear message
+            raise InputError(self.path, f"工作表无法读取 (the sheet cannot be read: {type(e).__name__})",
+                             self.num + 1) from None
+
+    def where(self, row: list[str]) -> int:
+        return self.num
+
+    def error(self, e: Exception) -> InputError:
+        return InputError(self.path, f"工作表无法读取 (the sheet cannot be read: {type(e).__name__})", self.num)
 
 
 def _xlsx_open_sheet(path: Path, wb, sheet: str | None) -> Table:
@@ -445,30 +488,23 @@ def _xlsx_open_sheet(path: Path, wb, sheet: str | None) -> Table:
         candidates = sheets
     chosen = None
     for ws in candidates:
-        notes, names = ReadNotes(), []
-        records = _xlsx_records(path, ws, names, notes)
-        rest = _take_header(path, records, names, notes)
-        if rest is None:
+        notes, src = ReadNotes(), _XlsxSource(path, ws, wb.close)
+        found = _take_header(path, src, notes)
+        if found is None:
             continue        # an empty sheet: the next one, unless one was named
         if chosen is None:
-            chosen = (ws, notes, names, records, rest)
-        if len(names) > 1:  # a table, not a sheet of explanations (填报说明) in one column
-            chosen = (ws, notes, names, records, rest)
+            chosen = (ws, notes, src, found)
+        if len(found[0]) > 1:   # a table, not a sheet of explanations (填报说明) in one column
+            chosen = (ws, notes, src, found)
             break
     if chosen is None:
         raise InputError(path, "工作表为空或没有表头 (empty sheet or no header row)" if sheet or len(sheets) == 1
                          else f"全部 {len(sheets)} 个工作表都是空的 (every sheet is empty)")
-    ws, notes, names, records, rest = chosen
+    ws, notes, src, (header, rest) = chosen
     if ws is not candidates[0]:
         notes.sheet = f"#{sheets.index(ws) + 1}"
-    shaper = _Rows(path, names, notes, strict_width=False)
-
-    def rows() -> Iterator[list[str]]:
-        try:
-            yield from shaper.stream(_chain(rest, records))
-        finally:
-            wb.close()
-    return Table(path, names, rows(), "xlsx", notes)
+    return Table(path, header, _Rows(path, header, notes, strict_width=False).stream(rest, src), "xlsx", notes,
+                 src)
 
 
 def _kind(path: Path) -> str:
@@ -505,6 +541,5 @@ def open_table(path: Path | str, encoding: str | None = None, sheet: str | None 
 
 def read_header(path: Path | str, encoding: str | None = None, sheet: str | None = None) -> list[str]:
     table = open_table(path, encoding, sheet)
-    if hasattr(table.rows, "close"):
-        table.rows.close()
+    table.close()
     return table.header

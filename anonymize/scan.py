@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import operators
-from .headers import is_blank
+from .headers import HeaderMatch, is_blank
+from .institutions import ORG_KEEP, generic_email, is_org_name
 from .detect import PERSONAL_ENTITIES, SPEC_BY_ENTITY, find
 
 SAMPLE_ROWS = 2000
@@ -58,6 +59,16 @@ class Profile:
     safe_fixed: bool = False               # dates, times and small numbers skip the detector
     whole: bool = False                    # identifier columns: every non-blank cell is the entity
     by_header: bool = False                # the column's header named the entity
+    keep: frozenset = frozenset()          # entities kept as public facts (an institution's contact data)
+    why: str = ""                          # the header rule or table fact behind this profile, for the report
+    subject: int | None = None             # output position of the row's subject column (its name)...
+    org_row: "Profile | None" = None       # ...and the profile used where that name is an organisation
+
+    def for_row(self, row: list) -> "Profile":
+        """The profile for one row: an organisation's row may keep its public contact data."""
+        if self.org_row is None or self.subject is None or self.subject >= len(row):
+            return self
+        return self.org_row if is_org_name(row[self.subject]) else self
 
     def fits(self, value: str) -> bool:
         if self.kind != "clean":
@@ -69,6 +80,16 @@ class Profile:
         return bool(self.safe_codes) and code_shape(value) in self.safe_codes
 
     def describe(self) -> str:
+        text = self._describe()
+        if self.keep:
+            text += f"; keeps {'/'.join(sorted(self.keep))}"
+        if self.why:
+            text += f" [{self.why}]"
+        if self.org_row is not None:
+            text += f"; in rows naming an organisation: {self.org_row.describe()}"
+        return text
+
+    def _describe(self) -> str:
         if self.kind == "identifier":
             how = ", by header" if self.by_header else ""
             return f"identifier ({self.entity}{how}{', whole cells' if self.whole else ''})"
@@ -85,22 +106,36 @@ class Profile:
 WHOLE_CELL_ENTITIES = frozenset(
     "CN_RESIDENT_ID CN_MOBILE BANK_CARD EMAIL CN_PASSPORT CN_HMT_PERMIT CN_LICENSE_PLATE PERSON CN_PERSONAL_NUMBER"
     " DATE_OF_BIRTH".split())
+# Entities a cell cannot be without a digit: 无电话 or 发放至社会保障卡 in such a column is scanned, not redacted.
+DIGIT_ENTITIES = WHOLE_CELL_ENTITIES - {"PERSON", "EMAIL"}
+# What a column of a thing's names or codes (犬名, 芯片编号, 预约编号) keeps: its values are not a person's.
+THING_KEEP = frozenset("PERSON CN_RESIDENT_ID BANK_CARD CN_PASSPORT CN_HMT_PERMIT CN_PERSONAL_NUMBER".split())
+# Header kinds after which sampling may not call a column an identifier of a person.
+_NOT_PROMOTED = frozenset("org org_contact public_contact nonperson describes_kind".split())
 
 
-def profile_column(cells: list[str], free_text: bool = False, header_entity: str | None = None) -> Profile:
-    """Classify a column from a sample of its cells (see Profile); header_entity: what its header names."""
+def profile_column(cells: list[str], free_text: bool = False, header_entity=None) -> Profile:
+    """Classify a column from a sample of its cells (see Profile); header_entity: what its header names
+    (an entity code, or a headers.HeaderMatch)."""
+    match = header_entity if isinstance(header_entity, HeaderMatch) else None
+    entity = match.person_row_entity if match else header_entity
+    why = f"header: {match.rule}" if match and match.kind != "none" else ""
     if free_text:
         return Profile("free_text")
-    if header_entity in WHOLE_CELL_ENTITIES:
-        return Profile("identifier", entity=header_entity, whole=True, by_header=True)
+    if entity in WHOLE_CELL_ENTITIES or entity == "CN_ADDRESS":
+        return Profile("identifier", entity=entity, whole=True, by_header=True, why=why)
+    if match and match.kind == "nonperson":
+        return Profile("free_text", keep=THING_KEEP, why=why)
     values = [c for c in cells if c]
     if not values:
-        return Profile("clean", safe_fixed=True)
+        return Profile("clean", safe_fixed=True, why=why)
     hits = {v: [f for f in find(v)] for v in set(values)}
     personal = {v: [f for f in fs if f.entity in PERSONAL_ENTITIES] for v, fs in hits.items()}
     whole = Counter(fs[0].entity for v, fs in personal.items() if len(fs) == 1
                     and fs[0].end - fs[0].start >= len(v.strip()))
     n_whole = sum(whole[e] for e in whole)
+    if match and match.kind in _NOT_PROMOTED:
+        n_whole = 0  # 证件类型, 机构名称, 犬名: the header says the values are no person's identifier
     if n_whole and n_whole * 2 >= len(set(values)):
         entity = whole.most_common(1)[0][0]
         return Profile("identifier", entity=entity, whole=entity in WHOLE_CELL_ENTITIES)
@@ -118,7 +153,80 @@ def profile_column(cells: list[str], free_text: bool = False, header_entity: str
             if personal[v]:
                 dirty.add(shape)
     codes = frozenset(s for s, n in shapes.items() if n >= SHAPE_MIN and s not in dirty)
-    return Profile("clean", safe_values=safe_values, safe_codes=codes, safe_fixed=True)
+    return Profile("clean", safe_values=safe_values, safe_codes=codes, safe_fixed=True, why=why)
+
+
+# How much of a subject column must name organisations for the table to hold institutions' rows.
+ORG_SHARE_MIN = 0.2
+
+
+def profile_table(header: list[str], sample: list[list[str]], matches: list, free: list[bool],
+                  scanned: list[bool], keep_idx: list[int]) -> list[Profile]:
+    """Profiles of every column, knowing the table: where the row's subject (its first name column) names
+    an organisation, the institution's address, landline and generic e-mail are public facts and stay;
+    a person's row in the same columns is treated as personal (decided per row, see Profile.for_row).
+
+    matches: each column's headers.HeaderMatch (None where the dataset declared the column);
+    free: declared free text; scanned: kept and scanned (not under a declared rule);
+    keep_idx: source positions of the output columns, in output order."""
+    cols = [[r[i] for r in sample if i < len(r)] for i in range(len(header))]
+    subject, share = _subject(matches, cols)
+    out_pos = keep_idx.index(subject) if subject is not None and subject in keep_idx else None
+    gated = out_pos is not None and share >= ORG_SHARE_MIN
+    profiles = []
+    for i, m in enumerate(matches):
+        if not scanned[i]:
+            profiles.append(Profile("rule"))
+            continue
+        kind = m.kind if m else "none"
+        if kind == "public_contact" or (kind == "org_contact" and not gated):
+            # 咨询电话, 经办机构电话: public in every row. 单位地址 with no name column to tell an
+            # institution's rows apart is scanned like any column (the header alone does not vouch).
+            p = profile_column(cols[i], free[i], m)
+            profiles.append(_with(p, keep=ORG_KEEP) if kind == "public_contact" else p)
+            continue
+        if kind == "org_contact":  # a person's row of a mixed table: scanned, nothing kept
+            person = profile_column(cols[i], free[i], None)
+            person = Profile("clean", safe_fixed=True) if person.kind == "identifier" else person
+        elif kind == "mixed":
+            person = profile_column(cols[i], free[i], HeaderMatch("personal", m.entity, m.rule))
+        else:
+            person = profile_column(cols[i], free[i], m)
+        per_row = gated and (kind in ("contact", "org_contact", "mixed") or i == subject
+                             or (kind == "personal" and not m.owner))
+        if not per_row:
+            profiles.append(person)
+            continue
+        org = profile_column(cols[i], free[i], None if kind != "nonperson" else m)
+        if org.kind == "identifier":
+            org = Profile("clean", safe_fixed=True)
+        why = f"rows whose column '{header[subject]}' names an organisation keep its public contact data"
+        # The subject cell itself is the organisation's registered name: a surname-led word in it (华成育卓
+        # 管理局, 张小泉刀具店) is part of that public name.
+        org = _with(org, keep=ORG_KEEP if i != subject else frozenset({"PERSON"}), why=why)
+        profiles.append(_with(person, subject=out_pos, org_row=org))
+    return profiles
+
+
+def _with(p: Profile, **changes) -> Profile:
+    from dataclasses import replace
+    return replace(p, **changes)
+
+
+def _subject(matches: list, cols: list) -> tuple[int | None, float]:
+    """The first column naming the row (机构名称, 单位名称或姓名, 被征收人, 姓名) and the share of its sample
+    values that are organisations' names; a plain 姓名 column makes a table of persons."""
+    for i, m in enumerate(matches):
+        if m is None:
+            continue
+        if (m.kind == "org" and m.entity == "ORG_NAME") or (m.kind in ("mixed", "personal") and m.entity == "PERSON"):
+            if m.kind == "personal" and not m.owner:
+                return None, 0.0  # 姓名: each row is a person
+            values = [v for v in cols[i] if v and not is_blank(v)]
+            if not values:
+                continue
+            return i, sum(map(is_org_name, values)) / len(values)
+    return None, 0.0
 
 
 def _looks_like_text(values: list[str]) -> bool:
@@ -166,6 +274,8 @@ def redact_span(entity: str, text: str, labels: dict = ENTITY_LABELS) -> str:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 7:
             return operators.mask(digits[-11:], keep_first=3, keep_last=4)
+    if entity == "CN_ADDRESS":  # the declared granularity: the district stays (鹿城区［地址］)
+        return operators.address(text)
     if entity == "DATE_OF_BIRTH":  # generalized to the year, as the generalize rule does
         year = _YEAR.search(text)
         if year:
@@ -174,6 +284,25 @@ def redact_span(entity: str, text: str, labels: dict = ENTITY_LABELS) -> str:
 
 
 _YEAR = re.compile("(?:19|20)[0-9]{2}")
+_DIGIT = re.compile("[0-9０-９]")
+# The administrative levels an address may keep (province, city, district or county); not an estate's
+# 一区 (a numeral, or a digit after it).
+_ADMIN_PREFIX = re.compile(
+    "^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|特别行政区))?(?:[\u4e00-\u9fff]{2,7}?(?:市|自治州|盟))?"
+    "(?:(?:(?![一二三四五六七八九十])[\u4e00-\u9fff]){1,6}?(?:区|县|旗)(?![0-9０-９一二三四五六七八九十]))?")
+
+
+def address_whole(value: str) -> str:
+    """A personal address redacted whole, keeping only its province, city and district (鹿城区［地址］)."""
+    keep = _ADMIN_PREFIX.match(value.strip()).group()
+    return f"{keep}［{ENTITY_LABELS['CN_ADDRESS']}］"
+
+
+def _kept(f, value: str, allowed: frozenset) -> bool:
+    """An allowed entity stays; an e-mail stays as an institution's only when it is a generic mailbox."""
+    if f.entity == "EMAIL" and "EMAIL" not in allowed and "EMAIL_GENERIC" in allowed:
+        return generic_email(value[f.start:f.end])
+    return f.entity in allowed
 
 
 def redact(text: str, hits: list, labels: dict = ENTITY_LABELS) -> str:
@@ -197,9 +326,15 @@ class CellResult:
 
 def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset = frozenset(),
                  header: str = "") -> CellResult:
-    """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -)."""
-    if is_blank(value) or entity in allowed:
+    """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -), has
+    no digit where the entity needs digits (无电话), or names an organisation in a name column."""
+    if is_blank(value) or entity in allowed or (entity in DIGIT_ENTITIES and not _DIGIT.search(value)) \
+            or (entity == "PERSON" and is_org_name(value)):
         return scan_cell(scanner, value, allowed, header)
+    if entity == "CN_ADDRESS":
+        new = address_whole(value)
+        rest = [f.entity for f in scanner.personal(new, header=header) if f.entity not in allowed]
+        return CellResult(new, [entity], [], rest[0] if rest else None)
     new = redact_span(entity, value, scanner.labels)
     rest = [f.entity for f in scanner.personal(new, header=header) if f.entity not in allowed]
     return CellResult(new, [entity], [], rest[0] if rest else None)
@@ -213,10 +348,10 @@ def scan_cell(scanner: Scanner, value: str, allowed: frozenset = frozenset(), he
     hits = scanner.personal(value, header=header)
     if not hits:
         return CellResult(value)
-    redacted = [f for f in hits if f.entity not in allowed]
-    kept = [f.entity for f in hits if f.entity in allowed]
+    redacted = [f for f in hits if not _kept(f, value, allowed)]
+    kept = [f.entity for f in hits if _kept(f, value, allowed)]
     if not redacted:
         return CellResult(value, kept=kept)
     new = redact(value, redacted, scanner.labels)
-    rest = [f.entity for f in scanner.personal(new, header=header) if f.entity not in allowed]
+    rest = [f.entity for f in scanner.personal(new, header=header) if not _kept(f, new, allowed)]
     return CellResult(new, [f.entity for f in redacted], kept, rest[0] if rest else None)
