@@ -144,3 +144,19 @@ def test_lexicon_regenerates_from_jionlp(tmp_path):
     subprocess.run([sys.executable, "-m", "anonymize.addresses", "--build", str(out)], check=True,
                    cwd=Path(__file__).resolve().parent.parent, capture_output=True, timeout=120)
     assert out.read_text(encoding="utf-8") == Path(addresses.__file__).with_name("_divisions.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("header", ["现居住地址", "户籍地址", "家庭住址", "联系地址", "通讯地址", "住址"])
+def test_address_column_is_redacted_whole(header):
+    f, rng = Faker("zh_CN"), random.Random(len(header))
+    f.seed_instance(len(header))
+    # Forms the detector alone would not take whole (no building or room), and complete ones.
+    cells = [c for _, c, _ in _cases(len(header), "half")][:20]
+    cells += [f"{opening}{f.street_name()}旁{f.first_name()}家" for opening, _ in _districts(rng, 10)]
+    _, out, report = desensitize(["编号", header], iter([[str(i), c] for i, c in enumerate(cells)]), None,
+                                 b"k" * 32, "t", workers=1)
+    rows = list(out)
+    for (_, got), cell in zip(rows, cells):
+        assert got.endswith("［地址］") and not _DIGITS.search(got), (cell, got)
+        assert cell.startswith(got[:-len("［地址］")])
+    assert report.columns[1].profile.startswith("identifier (CN_ADDRESS")
