@@ -285,17 +285,10 @@ def redact_span(entity: str, text: str, labels: dict = ENTITY_LABELS) -> str:
 
 _YEAR = re.compile("(?:19|20)[0-9]{2}")
 _DIGIT = re.compile("[0-9０-９]")
-# The administrative levels an address may keep (province, city, district or county); not an estate's
-# 一区 (a numeral, or a digit after it).
-_ADMIN_PREFIX = re.compile(
-    "^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|特别行政区))?(?:[\u4e00-\u9fff]{2,7}?(?:市|自治州|盟))?"
-    "(?:(?:(?![一二三四五六七八九十])[\u4e00-\u9fff]){1,6}?(?:区|县|旗)(?![0-9０-９一二三四五六七八九十]))?")
-
-
 def address_whole(value: str) -> str:
-    """A personal address redacted whole, keeping only its province, city and district (鹿城区［地址］)."""
-    keep = _ADMIN_PREFIX.match(value.strip()).group()
-    return f"{keep}［{ENTITY_LABELS['CN_ADDRESS']}］"
+    """A personal address redacted whole, keeping only its province, city and district (鹿城区［地址］),
+    as the lexicon of divisions knows them (an estate's 翠苑一区 is no district)."""
+    return operators.address(value.strip())
 
 
 def _kept(f, value: str, allowed: frozenset) -> bool:
