@@ -45,9 +45,12 @@ def _meta(row: list[str], idx: list[int]) -> bool:
     return bool(idx) and 2 * sum(_labelled(row[j]) for j in idx) >= len(idx)
 
 
+_YEAR = re.compile(r"(19|20)\d\d")    # a year heads a column in statistical tables (地区,2024,2025)
+
+
 def _namelike(cell: str) -> bool:
     s = cell.strip()
-    return len(s) <= HEADER_CELL_MAX and not _NUMERIC.fullmatch(s)
+    return len(s) <= HEADER_CELL_MAX and (not _NUMERIC.fullmatch(s) or bool(_YEAR.fullmatch(s)))
 
 
 def _texty(row: list[str], idx: list[int]) -> bool:
@@ -85,6 +88,15 @@ def _two_line(upper: list[str], lower: list[str], width: int) -> bool:
     return 2 * len(up) <= width and _groups_start_spans(upper, width)
 
 
+def _repeated_group(upper: list[str], lower: list[str]) -> bool:
+    """A group name written into every cell of its merged span (some exports fill merged cells) over
+    the column names: the repeated cells, and only they, have a name below."""
+    names = [c.strip() for c in upper]
+    repeated = {j for j in filled(upper) if names.count(names[j]) > 1}
+    low = set(filled(lower))
+    return bool(repeated) and low == repeated and _texty(lower, sorted(low))
+
+
 def _joined(upper: list[str], lower: list[str], width: int) -> list[str]:
     """Column names of a two-line header: the lower name; the upper one where the lower is blank; the group
     name joined in front (考试成绩_笔试成绩) where the lower name alone repeats in the row."""
@@ -115,11 +127,15 @@ def find_header(window: list[list[str]]) -> Layout | None:
         if not idx or (width > 1 and (len(idx) <= 1 or _meta(row, idx))) or not _texty(row, idx):
             continue
         if set(range(width)) <= set(idx):
+            if i + 1 < len(window) and _repeated_group(row, window[i + 1]):
+                return Layout(i, 2, _joined(row, window[i + 1], width), width)
             return Layout(i, 1, [row[j].strip() for j in range(_extent(row))], width)
         if i + 1 < len(window) and _two_line(row, window[i + 1], width):
             return Layout(i, 2, _joined(row, window[i + 1], width), width)
         if 2 * len(idx) > width:        # names most columns: the header (blank names and cells to the
             return Layout(i, 1, [c.strip() for c in row[:_extent(row)]], width)   # right of it are reported)
-    # No row names the columns (a table of one column, or only numbers): the first filled row, as before.
-    first = next(i for i, r in enumerate(window) if filled(r))
+    # No row looks like names (a table of one column, or of numbers): the first row as wide as most of the
+    # data, else the first filled row.
+    first = next((i for i, r in enumerate(window) if 2 * len(filled(r)) > width and not _meta(r, filled(r))),
+                 next(i for i, r in enumerate(window) if filled(r)))
     return Layout(first, 1, [c.strip() for c in window[first][:_extent(window[first])]], width)

@@ -328,8 +328,9 @@ class _CsvSource:
 
     def error(self, e: Exception) -> InputError:
         if isinstance(e, UnicodeDecodeError):
-            return InputError(self.path, f"无法按 {self.encoding} 解码 (undecodable bytes for encoding "
-                                         f"{self.encoding})", row=_undecodable_line(self.path, self.encoding))
+            line, j = _undecodable_at(self.path, self.encoding, self.delimiter)
+            return InputError(self.path, f"{_col(j) if j is not None else ''}无法按 {self.encoding} 解码 "
+                                         f"(undecodable bytes for encoding {self.encoding})", row=line)
         at = self.reader.line_num
         opened = self._open_quote(at)
         if opened:
@@ -360,22 +361,23 @@ class _CsvSource:
         self.text.close()
 
 
-def _undecodable_line(path: Path, encoding: str) -> int | None:
-    """The first line holding bytes `encoding` cannot decode (found again only after decoding failed).
+def _undecodable_at(path: Path, encoding: str, delimiter: str) -> tuple[int | None, int | None]:
+    """(line, field) of the first bytes `encoding` cannot decode (found again only after decoding failed).
 
     Splitting bytes on newlines is safe for UTF-8 and GB18030/GBK (no trail byte is 0x0A); UTF-16 is not
-    line-split, so no line is named there.
+    line-split, so no line is named there. The field is counted on that line alone.
     """
     if encoding.startswith("utf-16"):
-        return None
+        return None, None
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as raw:
         for n, line in enumerate(raw, start=1):
             try:
                 decoder.decode(line)
-            except UnicodeDecodeError:
-                return n
-    return None
+            except UnicodeDecodeError as e:
+                before = line[:e.start].decode(encoding, errors="replace")
+                return n, len(next(csv.reader([before], delimiter=delimiter), [""])) - 1
+    return None, None
 
 
 def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[tuple[int, list[str]]]] | None:

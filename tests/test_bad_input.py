@@ -237,3 +237,9 @@ def test_the_reader_streams_rows(tmp_path):
     src.write_text("编号,区县\n1,鹿城区\n2,龙湾区\n" + "3,多,出\n", encoding="utf-8")
     table = open_table(src)
     assert table.header == ["编号", "区县"] and next(table.rows) == ["1", "鹿城区"]
+
+
+def test_undecodable_bytes_name_row_and_column(tmp_path):
+    src = tmp_path / "u.csv"
+    src.write_bytes("编号,区县,备注\n1,鹿城区,正常\n2,".encode("gbk") + b"\xff\xfe" + ",正常\n".encode("gbk"))
+    refused(tmp_path, src, "row 3", "column 2", "undecodable", args=("--encoding", "gbk"))

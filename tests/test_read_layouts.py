@@ -219,3 +219,16 @@ def test_portal_build_publishes_department_layouts(tmp_path):
     assert len(stations) == 2 and all(t[0] == (1, "鹿城区", "五马街道服务站", 120) and len(t) == 3 for t in stations)
     assert published[("序号", "笔试成绩", "面试成绩", "总成绩", "备注")] == [[(1, 80, 90, 170, None),
                                                                      (2, 75, 88, 163, "递补")]]
+
+
+def test_year_columns_of_a_statistical_table_are_its_header(tmp_path):
+    grid = [["各区县便民服务次数"], ["区县", "2024", "2025"], ["鹿城区", "120", "135"], ["龙湾区", "85", "90"]]
+    rows, _, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", grid))
+    assert rows == grid[1:]
+
+
+def test_a_group_name_repeated_over_its_merged_span(tmp_path):
+    """Some exports write a merged cell's value into every cell of the span."""
+    top = ["序号", "姓名", "考试成绩", "考试成绩", "考试成绩", "备注"]
+    rows, _, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", [top, LOW] + SCORES))
+    assert_table(rows, ["序号", "姓名", "笔试成绩", "面试成绩", "总成绩", "备注"], 2)
