@@ -195,6 +195,10 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
     if not isinstance(r.get("source"), dict):
         c.err("source", "必填项缺失 (required: {file, encoding, sheet})")
     temporal = r.get("temporal") if isinstance(r.get("temporal"), dict) else {}
+    source_file = c.text(src, "file", "source.file")
+    if source_file is not None and not plain_file_name(source_file):
+        c.err("source.file", "须为数据集目录中的文件名，不含路径 (a plain file name in the dataset folder: no "
+              "directory, no '..', not hidden, not dataset.yaml)")
     open_type = c.term(r, "open_type", "open_type", s.OPEN_TYPES)
     share_type = c.term(r, "share_type", "share_type", s.SHARE_TYPES)
     legal_basis = c.text(r, "legal_basis", "legal_basis", required=False)
@@ -218,7 +222,7 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
                                 c.text(dept, "code", "department.code", required=False)),
         themes=c.terms(r, "themes", "themes", s.THEMES),
         keywords=tuple(str(x) for x in (r.get("keywords") or [])),
-        source=s.Source(c.text(src, "file", "source.file") or "",
+        source=s.Source(source_file or "",
                         c.text(src, "encoding", "source.encoding", required=False),
                         c.text(src, "sheet", "source.sheet", required=False)),
         format=c.term(r, "format", "format", s.FORMATS), share_type=share_type,
@@ -240,25 +244,62 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
     return None if c.errors else s.Record(**record)
 
 
+class SourcePathError(ValueError):
+    """source.file does not name a regular file inside the dataset folder."""
+
+
+def plain_file_name(name: str) -> bool:
+    """A file name without any path: what a department uploads beside dataset.yaml."""
+    return (0 < len(name) <= 200 and name == name.strip() and not name.startswith(".")
+            and name != "dataset.yaml" and not any(ch in name for ch in "/\\") and name.isprintable())
+
+
+def source_path(folder: Path, name: str) -> Path:
+    """The source file `name` inside `folder`: a plain file name whose real path (links followed) is a
+    regular file directly in the folder. Publishing reads only what this returns, so nothing outside
+    the dataset folder (another department's data, the portal's keys) can ever be read as a source."""
+    if not plain_file_name(name):
+        raise SourcePathError("须为数据集目录中的文件名，不含路径 (a plain file name, no path)")
+    base = Path(folder).resolve()
+    real = (base / name).resolve()
+    if real.parent != base:
+        raise SourcePathError("源文件是指向数据集目录之外的链接 (the source file links outside the dataset folder)")
+    if not real.is_file():
+        raise SourcePathError(f"文件不存在 (file not found: {name})")
+    return real
+
+
+def header_mismatch(header: list[str], declared: list[str], shown: int = 20) -> str | None:
+    """Which column positions differ and the names declared there; never the file's own cells (they may
+    hold anything, personal data included, when a file has no header row)."""
+    positions = [i + 1 for i in range(max(len(header), len(declared)))
+                 if i >= len(header) or i >= len(declared) or header[i] != declared[i]]
+    if not positions:
+        return None
+    more = f" …（共 {len(positions)} 处）" if len(positions) > shown else ""
+    expected = [f"第{i}列 '{declared[i - 1]}'" if i <= len(declared) else f"第{i}列（未声明 not declared）"
+                for i in positions[:shown]]
+    return (f"与源文件表头不一致 (columns do not match the source header): 源文件 {len(header)} 列，目录声明 "
+            f"{len(declared)} 列 (file has {len(header)} columns, {len(declared)} declared); 不一致的位置及目录声明的"
+            f"列名 (positions that differ, with the declared names): {', '.join(expected)}{more}")
+
+
 def _check_source(c: _Collector, folder: Path, record: s.Record) -> None:
-    """The declared columns must be exactly the source file's header, in order."""
+    """The source is a file of the folder and the declared columns are exactly its header, in order."""
     from anonymize.read import InputError, read_header
-    path = folder / record.source.file
-    if not path.is_file():
-        c.err("source.file", f"文件不存在 (file not found: {path.name})")
+    try:
+        path = source_path(folder, record.source.file)
+    except SourcePathError as e:
+        c.err("source.file", str(e))
         return
     try:
         header = read_header(path, record.source.encoding, record.source.sheet)
     except InputError as e:
         c.err("source.file", e.problem)
         return
-    declared = [col.name for col in record.columns]
-    if header != declared:
-        missing = [h for h in header if h not in declared]
-        extra = [d for d in declared if d not in header]
-        detail = (f"源文件有而目录未声明: {missing}; " if missing else "") + \
-                 (f"目录声明而源文件没有: {extra}" if extra else "") or "列顺序不一致 (order differs)"
-        c.err("columns", f"与源文件表头不一致 (columns do not match the source header): {detail}")
+    problem = header_mismatch(header, [col.name for col in record.columns])
+    if problem:
+        c.err("columns", problem)
 
 
 def load(folder: Path, check_source: bool = True) -> tuple[s.Record, list[tuple[str, str]]]:

@@ -15,7 +15,7 @@ from anonymize.policy import desensitize
 from anonymize.read import open_table
 from metadata import history
 from metadata.schema import Record
-from metadata.validate import load, load_all
+from metadata.validate import load, load_all, source_path
 
 from . import downloads, tables
 from .config import Config
@@ -26,6 +26,10 @@ FACET_MAX_ROWS = 50_000  # larger tables offer facets on request (?_facet=column
 
 class PublishError(Exception):
     """Publishing failed; the served release is untouched. Names the file, row and column."""
+
+    def __init__(self, message: str, kind: str = "failed"):
+        self.kind = kind  # "unexpected_output": the data built is not the data its review saw
+        super().__init__(message)
 
 
 def record_json(record: Record) -> dict:
@@ -40,7 +44,7 @@ def record_json(record: Record) -> dict:
 def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes, state_dir: Path,
             recognizers: list = (), strict_residual: bool = False) -> dict:
     """Desensitize one dataset into its table; return row count, content hash and the report."""
-    src = folder / record.source.file
+    src = source_path(folder, record.source.file)  # a file of the dataset's folder, never a path elsewhere
     table = open_table(src, record.source.encoding, record.source.sheet)
     # state_dir keeps the pseudonym mapping, so a person keeps one surrogate across tables and releases.
     # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
@@ -123,11 +127,13 @@ def _prune(cfg: Config, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(cfg: Config, only: list[str] | None = None) -> Path:
+def publish(cfg: Config, only: list[str] | None = None, expect: dict[str, str | None] | None = None) -> Path:
     """Build a complete new release beside the served one and swap it in; return its directory.
 
     With `only` (even empty), just those folders are read again; every other dataset of the served
     release is carried over unchanged. Withdrawn datasets keep their catalogue entry, never their data.
+    With `expect` ({identifier: content hash}), a dataset whose built data has another hash stops the
+    release before it is served (PublishError kind "unexpected_output").
     """
     from .workflow import withdrawn as withdrawals  # reviewers' withdrawals, in the state database
     records = [load(cfg.datasets_dir / i)[0] for i in only] if only is not None \
@@ -140,6 +146,10 @@ def publish(cfg: Config, only: list[str] | None = None) -> Path:
     staging.mkdir(parents=True)
     try:
         published = _build(cfg, records, staging, key, stamp, withdrawn, carry=only is not None)
+        for ident, wanted in (expect or {}).items():
+            if published.get(ident, {}).get("content_hash") != wanted:
+                raise PublishError(f"{ident}: 生成的数据与预期的内容哈希不一致 (the data built does not have the "
+                                   "expected content hash)", "unexpected_output")
         _verify(staging, published)
         staging.rename(release)
     except BaseException:

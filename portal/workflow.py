@@ -15,14 +15,14 @@ from pathlib import Path
 import yaml
 
 from metadata import history
-from metadata.validate import SLUG, CatalogError, load
+from metadata.validate import SLUG, CatalogError, load, plain_file_name, source_path
 
 from . import audit
 from .config import Config
 from .store import Store, now_iso, open_store
 
 PREVIEW_ROWS = 10
-MAX_FILES = 2                 # dataset.yaml and its source file
+MAX_FILES = 10                # dataset.yaml, its source file and the recognizer files it names
 MAX_REASON = 1000
 STATUS_NAMES = {"failed": "未通过检查", "pending": "待审核", "rejected": "已退回", "approved": "已批准",
                 "published": "已发布"}
@@ -32,6 +32,7 @@ ACTION_NAMES = {
     "publish": "发布", "publish_failed": "发布失败", "withdraw": "撤回", "withdraw_applied": "撤回已生效",
     "withdraw_failed": "撤回后重新发布失败",
 }
+RECORD_FILE = "dataset.yaml"
 # Events that decide whether a dataset is withdrawn: the later of the two wins.
 _WITHDRAWN_SQL = """
     select w.dataset, w.reason from workflow_events w
@@ -79,22 +80,43 @@ def content_hash(files: dict[str, bytes]) -> tuple[str, dict[str, str]]:
     return "sha256:" + hashlib.sha256(manifest).hexdigest(), sums
 
 
+def _named_files(files: dict[str, bytes]) -> dict[str, str]:
+    """The files dataset.yaml names, {name: role}: source.file, then its recognizer files (plain names only)."""
+    raw = _raw(files)
+    source = raw.get("source")
+    recognizers = raw.get("recognizers")
+    named = [(source.get("file") if isinstance(source, dict) else None, "source")]
+    named += [(n, "recognizers") for n in (recognizers if isinstance(recognizers, list) else [recognizers])]
+    out: dict[str, str] = {}
+    for name, role in named:
+        if isinstance(name, str) and plain_file_name(name):
+            out.setdefault(name, role)
+    return out
+
+
+def reads(files: dict[str, bytes]) -> list[dict]:
+    """The files publishing will read, in order: dataset.yaml, then those it names that were uploaded (only
+    plain names count: a path fails the check and is read by nothing). The approval hash covers them all."""
+    roles = {RECORD_FILE: "record", **_named_files(files)}
+    return [{"name": n, "role": role, "size": len(files[n]), "sha256": hashlib.sha256(files[n]).hexdigest()}
+            for n, role in roles.items() if n in files]
+
+
 def folder_files(folder: Path) -> dict[str, bytes]:
     """The regular files directly inside a snapshot folder."""
     return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}
 
 
 def files_from_folder(folder: Path) -> dict[str, bytes]:
-    """What `portal submit DIR` uploads: dataset.yaml and the source file it names (nothing else)."""
+    """What `portal submit DIR` uploads: dataset.yaml and the files it names (nothing else)."""
     folder = Path(folder)
     yml = folder / "dataset.yaml"
     if not yml.is_file():
         raise WorkflowError(f"{folder}: 没有 dataset.yaml (no dataset.yaml in this folder)", 400)
     files = {"dataset.yaml": yml.read_bytes()}
-    source = _raw(files).get("source")
-    name = source.get("file") if isinstance(source, dict) else None
-    if isinstance(name, str) and _safe_name(name) and (folder / name).is_file():
-        files[name] = (folder / name).read_bytes()
+    for name in _named_files(files):
+        if (folder / name).is_file():
+            files[name] = (folder / name).read_bytes()
     return files
 
 
@@ -106,8 +128,9 @@ def _safe_name(name: str) -> bool:
 def _check_names(files: dict[str, bytes]) -> None:
     bad = [n for n in files if not _safe_name(n)]
     if bad or "dataset.yaml" not in files or len(files) > MAX_FILES:
-        raise WorkflowError("须上传 dataset.yaml 和一个源文件，文件名不含路径 (upload dataset.yaml and one source "
-                            "file, plain file names)", 400, {"files": "dataset.yaml + 1 source file"})
+        raise WorkflowError("须上传 dataset.yaml、源文件及其指定的识别器文件，文件名不含路径 (upload dataset.yaml, "
+                            "its source file and recognizer files, plain file names)", 400,
+                            {"files": f"dataset.yaml + source file + recognizer files, at most {MAX_FILES}"})
 
 
 def _raw(files: dict[str, bytes]) -> dict:
@@ -129,11 +152,13 @@ def _raw_identity(files: dict[str, bytes]) -> tuple[str | None, str | None]:
 
 # ---- the pipeline, without publishing ---------------------------------------------------------------
 
-def check(folder: Path, key: bytes, state_dir: Path | None = None):
-    """Validation, desensitization, residual scan and preview of a snapshot: (record or None, result)."""
+def check(folder: Path, key: bytes, state_dir: Path | None = None, recognizers: list = ()):
+    """Validation, desensitization, residual scan and preview of a snapshot: (record or None, result).
+    `recognizers`: the portal's [anonymize] recognizer files, as publishing uses them."""
     from anonymize.operators import PolicyError
     from anonymize.policy import ResidualError
     from anonymize.read import InputError
+    from .publish import PublishError
     from .tables import RowProblem
     result = {"problems": [], "warnings": [], "report": None, "report_text": None, "rows": None,
               "output_hash": None, "preview": None, "residual_scan": "not run", "note": None}
@@ -147,26 +172,32 @@ def check(folder: Path, key: bytes, state_dir: Path | None = None):
         result["note"] = "不予开放：仅列入目录，不发布数据 (catalogue entry only: no data is published)"
         return record, result
     try:
-        _scan(folder, record, key, result, state_dir)
+        _scan(folder, record, key, result, state_dir, recognizers)
         result["residual_scan"] = "passed"
     except ResidualError as e:
         result["residual_scan"] = "failed"
         result["problems"].append({"field": "source", "kind": "residual", "message": str(e)})
-    except (InputError, PolicyError, RowProblem) as e:
+    except InputError as e:  # the file's name, never the snapshot's path on the server
+        where = f" 第{e.row}行 (row {e.row})" if e.row else ""
+        result["problems"].append({"field": "source", "kind": "InputError",
+                                   "message": f"{record.source.file}{where}: {e.problem}"})
+    except (PolicyError, RowProblem, PublishError) as e:
         result["problems"].append({"field": "source", "kind": type(e).__name__, "message": str(e)})
     return record, result
 
 
-def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None = None) -> None:
+def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None = None,
+          recognizers: list = ()) -> None:
     """Run every row through the publication rules; keep the report, a preview and the output hash."""
+    from .publish import _detector  # the very recognizers publishing will use, so the hashes can agree
     from anonymize.policy import desensitize
     from anonymize.read import open_table
     from .tables import Typed  # the exact typing and hash of publication
-    table = open_table(folder / record.source.file, record.source.encoding, record.source.sheet)
+    table = open_table(source_path(folder, record.source.file), record.source.encoding, record.source.sheet)
     from anonymize.kanon import apply
     # Deferred k-anonymity, as publish runs it, so that the hash is the one publishing will record.
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       defer_k=True)
+                                       detector=_detector(recognizers, folder, record), defer_k=True)
     typed, preview = Typed([record.column(h) for h in header], record.source.file), []
     try:
         for n, row in enumerate(rows, start=2):
@@ -240,7 +271,9 @@ class Workflow:
             folder.mkdir()
             for name, data in files.items():
                 _write_private(folder / name, data)
-            record, result = check(folder, self.cfg.secret("pseudonym"), self.cfg.state_dir)
+            record, result = check(folder, self.cfg.secret("pseudonym"), self.cfg.state_dir,
+                                   self.cfg.anonymize.recognizers)
+            result["reads"] = reads(files)
             if record is not None:
                 ident, dept = record.identifier, record.department.name
             self._may_submit(who, ident, dept)
@@ -302,7 +335,7 @@ class Workflow:
         result = json.loads(sub["result"])
         return {**_summary(sub), **{k: result.get(k) for k in (
             "problems", "warnings", "residual_scan", "report", "report_text", "rows", "output_hash", "preview",
-            "note")}, "approvable": sub["status"] == "pending", "diff": self._diff(sub, result),
+            "note", "reads")}, "approvable": sub["status"] == "pending", "diff": self._diff(sub, result),
             "events": [_event_view(e, True) for e in self.store.all(
                 "select e.*, a.name_masked from workflow_events e left join accounts a on a.id = e.actor_id"
                 " where e.submission_id = ? order by e.id", (sid,))]}
@@ -319,17 +352,26 @@ class Workflow:
                                  "submitted": result.get("output_hash")},
                 "data_changed": (entry["content_hash"] if entry else None) != result.get("output_hash")}
 
-    def history(self, dataset: str, staff: bool = False) -> dict:
-        """Every event of a dataset, oldest first (details of checks only for staff)."""
-        rows = self.store.all("select e.*, a.name_masked from workflow_events e left join accounts a on"
-                              " a.id = e.actor_id where e.dataset = ? order by e.id", (dataset,))
+    def history(self, dataset: str, who: Staff | None = None, full: bool = False) -> dict:
+        """Every event of a dataset, oldest first. Anyone sees what was published and withdrawn; events of
+        submissions never published (and check details) only reviewers, operators and the submitting
+        department (`full`: everything, for the command line and a reviewer's own withdrawal)."""
+        rows = self.store.all("select e.*, a.name_masked, s.status as sub_status, s.department as sub_department"
+                              " from workflow_events e left join accounts a on a.id = e.actor_id left join"
+                              " submissions s on s.id = e.submission_id where e.dataset = ? order by e.id", (dataset,))
+        everything = full or (who is not None and who.role in ("reviewer", "operator"))
+
+        def own(r) -> bool:
+            return everything or (who is not None and r["sub_department"] is not None
+                                  and r["sub_department"] == who.department)
+        shown = [r for r in rows if own(r) or r["submission_id"] is None or r["sub_status"] == "published"]
         entry = self._served().get(dataset)
-        if not rows and entry is None:
+        if not shown and entry is None:
             raise WorkflowError("没有这个数据集 (no such dataset)", 404)
         reason = withdrawn_in(self.store).get(dataset)
         return {"dataset": dataset, "title": entry["title"] if entry else None,
                 "published": bool(entry and entry.get("database")), "withdrawn": reason is not None,
-                "withdrawn_reason": reason, "events": [_event_view(r, staff) for r in rows]}
+                "withdrawn_reason": reason, "events": [_event_view(r, own(r)) for r in shown]}
 
     # -- review -------------------------------------------------------------------------------------------
 
@@ -345,8 +387,8 @@ class Workflow:
         if sub["status"] != "pending":
             raise WorkflowError(f"该提交{STATUS_NAMES[sub['status']]}，不能批准 (not pending)", 409)
         if content_hash(folder_files(self._snapshot(sub)))[0] != sub["content_hash"]:
-            self._record("publish_refused", who, sub["dataset"], sid, None, {"content_hash": sub["content_hash"]})
-            raise WorkflowError("快照已被改动，不能批准 (the stored snapshot changed: refused)", 409)
+            self._refuse(who, via, sub, {"content_hash": sub["content_hash"]},
+                         "快照已被改动，不能批准 (the stored snapshot changed: refused)")
         with self.store.tx() as c:
             n = c.execute("update submissions set status = 'approved', approved_hash = content_hash,"
                           " approved_by = ?, approved_at = ? where id = ? and status = 'pending'",
@@ -398,38 +440,57 @@ class Workflow:
                                     "again for a new review)", 409)
             work = Path(tempfile.mkdtemp(prefix=".publish-", dir=self.root))
             try:
-                self._publish_copy(who, sub, work)
+                self._publish_copy(who, sub, work, via)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         return self.view(who, sid)
 
-    def _publish_copy(self, who: Staff, sub, work: Path) -> None:
-        from .publish import publish
+    def _publish_copy(self, who: Staff, sub, work: Path, via: Channel) -> None:
+        from .publish import PublishError, publish
         from .state import read_catalog
         slug, sid = sub["dataset"], sub["id"]
         folder = work / slug
         shutil.copytree(self._snapshot(sub), folder)
         # The copy is what gets built: a change to the snapshot after this check cannot reach the release.
-        if content_hash(folder_files(folder))[0] != sub["approved_hash"]:
-            self._record("publish_refused", who, slug, sid, None, {"approved_hash": sub["approved_hash"]})
-            raise WorkflowError("存储的内容与批准的内容不一致，拒绝发布 (content no longer matches the approved "
-                                "hash: refused)", 409)
+        # Publishing reads dataset.yaml and the source file inside this folder only (metadata.source_path),
+        # so the approved hash covers every byte it reads.
+        if not _only_files(folder) or content_hash(folder_files(folder))[0] != sub["approved_hash"]:
+            self._refuse(who, via, sub, {"approved_hash": sub["approved_hash"]},
+                         "存储的内容与批准的内容不一致，拒绝发布 (content no longer matches the approved hash: refused)")
+        checked = json.loads(sub["result"]).get("output_hash")
         self._install(folder, slug)
         self._record("install", who, slug, sid, None, {"content_hash": sub["approved_hash"]})
         started = time.monotonic()
         try:
-            release = publish(replace(self.cfg, datasets_dir=work), only=[slug])
+            # expect: the release is refused before it is served unless its data is the data reviewed.
+            release = publish(replace(self.cfg, datasets_dir=work), only=[slug], expect={slug: checked})
+        except PublishError as e:
+            if e.kind == "unexpected_output":
+                self._refuse(who, via, sub, {"approved_hash": sub["approved_hash"], "checked_output": checked},
+                             "发布的数据与审核时预览的数据不一致，拒绝发布，请重新提交 (the data built differs from "
+                             "the data reviewed: refused; submit again)")
+            self._failed(who, sub, e)
         except Exception as e:  # domain errors name file, row and column, never a value
-            self._record("publish_failed", who, slug, sid, None, {"error": type(e).__name__})
-            raise WorkflowError(f"发布失败 (publishing failed): {type(e).__name__}: {e}", 409) from None
+            self._failed(who, sub, e)
         published = read_catalog(release / "data.db").get(slug, {}).get("content_hash")
-        checked = json.loads(sub["result"]).get("output_hash")
         detail = {"release": release.name, "content_hash": sub["approved_hash"], "published_data_hash": published,
                   "matches_checked_output": published == checked, "seconds": round(time.monotonic() - started, 1),
                   "site": self._build_site()}
         with self.store.tx() as c:
             c.execute("update submissions set status = 'published' where id = ?", (sid,))
             self._event(c, "publish", who, slug, sid, None, detail)
+            self._audit(c, who, via, f"workflow/publish/{sid}", slug)
+
+    def _refuse(self, who: Staff, via: Channel, sub, detail: dict, message: str):
+        """Record the refusal as an event and in the audit log, together; then raise it (409)."""
+        with self.store.tx() as c:
+            self._event(c, "publish_refused", who, sub["dataset"], sub["id"], None, detail)
+            self._audit(c, who, via, f"workflow/publish_refused/{sub['id']}", sub["dataset"], 409)
+        raise WorkflowError(message, 409)
+
+    def _failed(self, who: Staff, sub, e: Exception):
+        self._record("publish_failed", who, sub["dataset"], sub["id"], None, {"error": type(e).__name__})
+        raise WorkflowError(f"发布失败 (publishing failed): {type(e).__name__}: {e}", 409) from None
 
     def _withdrawn_since_approval(self, sub) -> bool:
         row = self.store.one(
@@ -479,7 +540,7 @@ class Workflow:
             detail = {"release": release.name, "seconds": round(time.monotonic() - started, 1),
                       "site": self._build_site()}
             self._record("withdraw_applied", who, dataset, None, None, detail)
-        return {**self.history(dataset, staff=True), **detail}
+        return {**self.history(dataset, full=True), **detail}
 
     # -- helpers ------------------------------------------------------------------------------------------
 
@@ -508,9 +569,9 @@ class Workflow:
         with self.store.tx() as c:
             self._event(c, action, who, dataset, sid, reason, detail)
 
-    def _audit(self, c, who: Staff, via: Channel, path: str, dataset) -> None:
+    def _audit(self, c, who: Staff, via: Channel, path: str, dataset, status: int = 200) -> None:
         audit.append(c, self.audit_key, audit.Entry(who.account_id, via.key_prefix, via.client_ip, via.method,
-                                                    path, dataset, 0, 200))
+                                                    path, dataset, 0, status))
 
     @contextmanager
     def _lock(self):
@@ -532,6 +593,11 @@ class Workflow:
             return "built"
         except Exception as e:  # the data release stands; the site is rebuilt by the next publication
             return f"failed: {type(e).__name__}"
+
+
+def _only_files(folder: Path) -> bool:
+    """A snapshot holds regular files only: no link, no subfolder that publishing could be pointed at."""
+    return all(p.is_file() and not p.is_symlink() for p in Path(folder).iterdir())
 
 
 def _summary(sub) -> dict:

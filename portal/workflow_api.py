@@ -118,9 +118,14 @@ def withdraw(request, wf: Workflow, svc: Services, data: dict):
 
 @route(("GET",))
 def dataset_history(request, wf: Workflow, svc: Services, data: dict):
-    """Every workflow event of a dataset (public; check details for staff keys)."""
+    """Every workflow event of a dataset: what was published for everyone; unpublished submissions and
+    check details for reviewers, operators and the submitting department's publishers."""
     actor = _actor(request, svc)
-    return _json({"ok": True, **wf.history(request.url_vars["dataset"], staff=actor.kind == "staff")})
+    try:
+        who = wf.staff(actor.account_id) if actor.registered and actor.kind == "staff" else None
+    except WorkflowError:  # a suspended staff account sees what everyone sees
+        who = None
+    return _json({"ok": True, **wf.history(request.url_vars["dataset"], who)})
 
 
 SID_RE, SLUG_RE = r"(?P<sid>[0-9]{1,12})", r"(?P<dataset>[a-z0-9][a-z0-9-]{1,62})"
@@ -143,6 +148,11 @@ def _schemas() -> dict:
             "properties": {"id": {"type": "integer"}, "dataset": {"type": "string", "nullable": True},
                            "department": s, "status": {"type": "string", "enum": list(STATUS_NAMES)},
                            "status_name": s, "content_hash": s, "submitter": loose, "files": loose,
+                           "reads": {"type": "array", "description": "发布时读取的全部文件（名称、字节数、sha256），"
+                                     "批准的内容哈希覆盖它们", "items": {
+                                         "type": "object", "additionalProperties": True, "properties": {
+                                             "name": s, "role": {"type": "string", "enum": ["record", "source"]},
+                                             "size": {"type": "integer"}, "sha256": s}}},
                            "approval": {"type": "object", "nullable": True, "additionalProperties": True}}}
     ref = {"$ref": "#/components/schemas/SubmissionView"}
     history = {"type": "object", "additionalProperties": True, "required": ["ok", "dataset", "withdrawn", "events"],

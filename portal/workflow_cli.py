@@ -44,6 +44,9 @@ def _show(view: dict, as_json: bool) -> None:
     if view.get("approval"):
         a = view["approval"]
         click.echo(f"  批准 (approved): 账户 {a['by']} {a['at']} {a['content_hash']}")
+    click.echo("  发布时读取的文件 (files publishing reads):")
+    for f in view.get("reads") or []:
+        click.echo(f"    {f['name']}\t{f['size']} bytes\tsha256:{f['sha256']}")
     click.echo(f"  行数 (rows): {view.get('rows')}; 残留扫描 (residual scan): {view.get('residual_scan')}")
     for p in view.get("problems") or []:
         click.echo(f"  问题 (problem) {p['field']}: {p['message']}")
@@ -141,7 +144,7 @@ def review_publish(ctx, submission_id, as_id):
 @click.pass_context
 def review_history(ctx, dataset):
     """Every workflow event of a dataset, oldest first."""
-    h = _run(lambda: _wf(ctx).history(dataset, staff=True))
+    h = _run(lambda: _wf(ctx).history(dataset, full=True))
     if h["withdrawn"]:
         click.echo(f"已撤回 (withdrawn): {h['withdrawn_reason']}")
     for e in h["events"]:
