@@ -27,6 +27,9 @@ def portal(built_portal, tmp_path_factory):
     config = write_config(work, base / "datasets", build=base / "build", quotas={
         "anonymous_per_minute": ANON_LIMIT, "individual_per_minute": PERSON_LIMIT,
         "register_per_hour": REGISTER_LIMIT, "codes_per_hour": REGISTER_LIMIT})
+    # The tests play clients behind a reverse proxy on loopback, each with its own X-Forwarded-For.
+    config.write_text(config.read_text(encoding="utf-8") + '[server]\ntrusted_proxies = ["127.0.0.1", "::1"]\n',
+                      encoding="utf-8")
     srv = Server(config).start()
     yield srv
     srv.stop()
@@ -36,7 +39,7 @@ _ip = iter(range(2, 250))
 
 
 def client(srv, key: str | None = None, form: str = "bearer") -> httpx.Client:
-    """A client with its own address (uvicorn trusts X-Forwarded-For from loopback) and optional key."""
+    """A client with its own address (the test server trusts X-Forwarded-For from loopback) and optional key."""
     headers = {"x-forwarded-for": f"10.6.0.{next(_ip)}"}
     if key:
         headers.update({"bearer": {"authorization": f"Bearer {key}"}, "bare": {"authorization": key},
