@@ -95,7 +95,9 @@ class Registry:
             raise FieldErrors({"kind": "须为 individual 或 organisation (must be individual or organisation)"})
         row.update(kind=kind, role="applicant", status="pending_code", created_at=now_iso())
         with self.store.tx() as c:
-            self._free_identity(c, row["id_hash"], "id_number" if kind == "individual" else "credit_code")
+            self._free_identity(c, row["id_hash"], "id_number" if kind == "individual" else "credit_code",
+                                row["mobile_hash"])
+            self._mobile_free(c, kind, row["mobile_hash"])
             cols = ", ".join(row)
             account_id = c.execute(f"insert into accounts ({cols}) values ({', '.join('?' * len(row))})",
                                    tuple(row.values())).lastrowid
@@ -110,18 +112,32 @@ class Registry:
                 "id_masked": mask_id(id_value), "mobile_hash": self.crypto.keyed_hash("mobile", mobile),
                 "mobile_enc": enc(mobile, "mobile"), "mobile_masked": mask_mobile(mobile)}
 
-    def _free_identity(self, c, id_hash: str, field: str) -> None:
-        """Refuse a registered ID; drop an abandoned registration whose code has expired."""
+    def _free_identity(self, c, id_hash: str, field: str, mobile_hash: str) -> None:
+        """Refuse a registered ID; drop an abandoned registration whose code has expired.
+
+        An ID whose owner won a claim (portal/claims.py) is kept for the mobile the owner proved.
+        """
+        claim = c.execute("select mobile_hash from id_claims where id_hash = ? and status = 'granted'"
+                          " order by id desc limit 1", (id_hash,)).fetchone()
+        if claim is not None and claim["mobile_hash"] != mobile_hash:
+            raise Duplicate({field: "该证件号码已由本人认领，仅可用认领时验证的手机号注册 (claimed by its owner)"})
         row = c.execute("select a.id, a.status, o.expires_at from accounts a left join otp_codes o"
                         " on o.account_id = a.id where a.id_hash = ?", (id_hash,)).fetchone()
         if row is None:
             return
-        abandoned = row["status"] == "pending_code" and (
-            row["expires_at"] is None or datetime.fromisoformat(row["expires_at"]) < _now())
-        if not abandoned:
-            raise Duplicate({field: "该证件号码已注册，每个证件只能注册一个账户 (already registered)"})
+        if not _abandoned(row):
+            raise Duplicate({field: "该证件号码已注册，每个证件只能注册一个账户；如被他人冒用，请提交认领 "
+                                    "(already registered; if not by you, claim it: /api/portal/claims)"})
         c.execute("delete from otp_codes where account_id = ?", (row["id"],))
         c.execute("delete from accounts where id = ?", (row["id"],))
+
+    def _mobile_free(self, c, kind: str, mobile_hash: str) -> None:
+        """At most accounts_per_mobile accounts of a kind per mobile (abandoned registrations do not count)."""
+        rows = c.execute("select a.status, o.expires_at from accounts a left join otp_codes o on o.account_id = a.id"
+                         " where a.mobile_hash = ? and a.kind = ?", (mobile_hash, kind)).fetchall()
+        if sum(not _abandoned(r) for r in rows) >= self.cfg.accounts_per_mobile:
+            raise Duplicate({"mobile": f"该手机号码已注册{self.cfg.accounts_per_mobile}个账户，不能再注册 "
+                                       "(this mobile already holds the accounts it may)"})
 
     def send_code(self, account_id: int) -> None:
         """A fresh 6-digit code for a pending account (replaces any earlier one)."""
@@ -219,3 +235,9 @@ class Registry:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _abandoned(row) -> bool:
+    """A registration never confirmed whose code has expired: it holds neither its ID nor its mobile."""
+    return row["status"] == "pending_code" and (
+        row["expires_at"] is None or datetime.fromisoformat(row["expires_at"]) < _now())

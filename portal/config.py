@@ -57,6 +57,10 @@ class Accounts:
     code_attempts: int = bounded(5, 1, 20)
     # Default lifetime of new API keys in days (0 = no expiry unless the caller asks for one).
     key_ttl_days: int = bounded(0, 0, 3660)
+    # How many accounts of each kind (individual, organisation) one mobile number may hold; an abandoned
+    # registration (code expired) does not count. A person whose ID was registered by someone else
+    # claims it (POST /api/portal/claims, then `portal users resolve-claim`).
+    accounts_per_mobile: int = bounded(1, 1, 100)
     # Audit entries older than this are removed by `portal audit prune`; never less than 180 (Y art. 27).
     audit_retention_days: int = bounded(365, 180)
 

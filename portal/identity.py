@@ -8,6 +8,8 @@ from typing import Protocol
 
 from anonymize.checksums import date_ok, normalize_digits, resident_id_ok, uscc_ok
 
+from .area_codes import is_known
+
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _NAME = re.compile(r"[\u3400-\u9fff·•]{2,20}|[A-Za-z][A-Za-z .'-]{1,58}[A-Za-z]")
 _ORG_NAME_MAX = 100
@@ -18,8 +20,8 @@ def id_problem(value: str) -> str | None:
     s = normalize_digits(value or "")
     if len(s) != 18 or not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
         return "身份证号码须为18位，最后一位可为数字或X (must be 18 characters: 17 digits and a digit or X)"
-    if s[0] not in "12345678":
-        return "身份证号码地址码无效 (invalid area code)"
+    if not is_known(s[:6]):   # GB/T 2260, current or historical: a number keeps its issuing county's code
+        return "身份证号码地址码无效 (area code not in GB/T 2260)"
     if not date_ok(s[6:14]):
         return "身份证号码中的出生日期无效 (impossible birth date)"
     if not resident_id_ok(s):

@@ -74,10 +74,10 @@ def _actor(request, svc: Services) -> Actor:
     return actor
 
 
-def _account_id(data: dict) -> int:
-    v = data.get("account_id")
+def _account_id(data: dict, field: str = "account_id") -> int:
+    v = data.get(field)
     if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**62:
-        raise FieldErrors({"account_id": "须为正整数 (must be a positive integer)"})
+        raise FieldErrors({field: "须为正整数 (must be a positive integer)"})
     return v
 
 
@@ -170,6 +170,38 @@ async def verify_code(request, svc: Services):
     return _json({"ok": True, "account": v.account, "key": v.key, "key_prefix": v.key_prefix, "note": note}, 201)
 
 
+def _claims(svc: Services):
+    from .claims import Claims
+    return Claims(svc.registry)
+
+
+@endpoint(("POST",), form=True)
+async def claim(request, svc: Services):
+    """Claim an ID number someone else registered: the same fields as an individual registration; a code
+    goes to the claimant's mobile. Staff decide after verification (`portal users resolve-claim`)."""
+    data = await _body(request)
+    ip = client_ip(request.scope)
+    _limit(svc, f"register:{ip}", svc.cfg.quotas.register_per_hour)
+    _limit(svc, f"code:{ip}", svc.cfg.quotas.codes_per_hour)
+    return _json({"ok": True, "claim": _claims(svc).open(data), "code_sent": True,
+                  "next": "/api/portal/claims/verify"}, 202)
+
+
+@endpoint(("POST",), form=True)
+async def claim_verify(request, svc: Services):
+    """Confirm the claimant's mobile with the code; the identity is then verified as at registration."""
+    data = await _body(request)
+    claim_id = _account_id(data, "claim_id")
+    code = data.get("code")
+    if not isinstance(code, str) or not code.isascii() or not code.isdigit() or len(code) != 6:
+        raise FieldErrors({"code": "验证码须为6位数字 (code: 6 digits)"})
+    _limit(svc, f"verify:{client_ip(request.scope)}", svc.cfg.quotas.register_per_hour * 3)
+    view = _claims(svc).verify(claim_id, code)
+    note = ("已提交，工作人员核实后处理 (submitted: staff will decide)" if view["status"] == "review"
+            else "身份核验未通过 (identity not verified)")
+    return _json({"ok": True, "claim": view, "note": note})
+
+
 @endpoint(("GET", "POST"))
 async def keys_collection(request, svc: Services):
     """GET: the caller's keys (prefixes only). POST: a new key, shown once."""
@@ -235,6 +267,8 @@ ROUTES = [
     (r"^/api/portal/register$", register),
     (r"^/api/portal/send-code$", send_code),
     (r"^/api/portal/verify-code$", verify_code),
+    (r"^/api/portal/claims$", claim),
+    (r"^/api/portal/claims/verify$", claim_verify),
     (r"^/api/portal/keys$", keys_collection),
     (r"^/api/portal/keys/(?P<prefix>[^/]+?)(?:/revoke)?$", key_item),
     (r"^/api/portal/account$", account),
@@ -340,6 +374,17 @@ def _schemas() -> dict:
         "Tiers": _obj({"ok": {"type": "boolean"}, "register": s, "tiers": _obj(
             {"anonymous": tier, "individual": tier, "organisation": tier})}, ("ok", "tiers")),
         "CsrfToken": _obj({"ok": {"type": "boolean"}, "csrf_token": s}, ("ok", "csrf_token")),
+        "Claim": _obj({k: _NULL_STR for k in ("verified_at", "resolved_at", "resolved_by", "note")} |
+                      {"id": i, "account_id": {"type": "integer", "nullable": True}, "name_masked": s,
+                       "mobile_masked": s, "created_at": s, "status": {"type": "string", "enum": [
+                           "pending_code", "review", "granted", "refused", "rejected"]}},
+                      ("id", "status", "name_masked", "mobile_masked", "created_at")),
+        "VerifyClaim": _obj({"claim_id": {"type": "integer", "minimum": 1},
+                             "code": {"type": "string", "pattern": "^[0-9]{6}$"}}, ("claim_id", "code")),
+        "ClaimOpened": _obj({"ok": {"type": "boolean"}, "claim": {"$ref": "#/components/schemas/Claim"},
+                             "code_sent": {"type": "boolean"}, "next": s}, ("ok", "claim")),
+        "ClaimVerified": _obj({"ok": {"type": "boolean"}, "claim": {"$ref": "#/components/schemas/Claim"},
+                               "note": s}, ("ok", "claim")),
     }
 
 
@@ -361,6 +406,10 @@ def document() -> dict:
             "/api/portal/send-code": {"post": _op("重新发送验证码", (202, "CodeSent"), (404,), "AccountId", form=True)},
             "/api/portal/verify-code": {"post": _op("验证手机，签发首个API密钥（只显示一次）", (201, "Verified"),
                                                     (404, 410), "VerifyCode", form=True)},
+            "/api/portal/claims": {"post": _op("认领被他人注册的身份证号（字段同个人注册），向手机发送验证码",
+                                               (202, "ClaimOpened"), (404,), "RegisterIndividual", form=True)},
+            "/api/portal/claims/verify": {"post": _op("验证认领人手机并核验身份，交工作人员处理", (200, "ClaimVerified"),
+                                                      (404, 410), "VerifyClaim", form=True)},
             "/api/portal/keys": {"get": _op("列出本账户的密钥（仅前缀）", (200, "KeyList"), (), auth=True),
                                  "post": _op("新建密钥（只显示一次）", (201, "NewKeyIssued"), (), "NewKey", auth=True)},
             "/api/portal/keys/{prefix}": {"delete": _op("吊销密钥", (200, "KeyRevoked"), (404,), auth=True,

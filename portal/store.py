@@ -160,9 +160,19 @@ MIGRATIONS = [
     create trigger workflow_events_no_delete before delete on workflow_events
       begin select raise(abort, 'workflow events are append-only'); end;
     """,
-    # 4: a request's status secret: sha256 of a random token shown once at filing (portal/queue_store.py).
+    # 5: claims of an ID number registered by someone else (portal/claims.py).
     """
-    alter table requests add column secret_hash text;
+    create table id_claims (
+      id integer primary key,
+      id_hash text not null,              -- the claimed ID number (keyed hash, as accounts.id_hash)
+      account_id integer references accounts(id),   -- the account holding it when the claim was made
+      status text not null check (status in ('pending_code', 'review', 'granted', 'refused', 'rejected')),
+      name_enc text not null, name_masked text not null, id_enc text not null,
+      mobile_hash text not null, mobile_enc text not null, mobile_masked text not null,
+      code_hash text, code_expires_at text, code_attempts integer not null default 0,
+      created_at text not null, verified_at text, resolved_at text, resolved_by text, note text
+    );
+    create index id_claims_id_hash on id_claims(id_hash, status);
     """,
 ]
 

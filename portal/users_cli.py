@@ -37,7 +37,7 @@ def _by_option(fn):
 
 @click.group()
 def users():
-    """Registered accounts (实名注册账户) and staff: list, show, approve, suspend."""
+    """Registered accounts (实名注册账户) and staff: list, show, approve, suspend; claims of squatted IDs."""
 
 
 @users.command("list")
@@ -125,6 +125,34 @@ def users_grant(ctx, account_id, dataset, ends_on, columns, by):
         raise click.ClickException(str(e)) from None
     gid = add_grant(svc.store, account_id, dataset, ends_on.date(), by, list(columns) or None)
     click.echo(f"授权 (grant) {gid}: account {account_id} -> {dataset} until {ends_on.date()}")
+
+
+@users.command("claims")
+@click.option("--status", type=click.Choice(["pending_code", "review", "granted", "refused", "rejected"]),
+              help="Only claims in this state (review = waiting for a decision).")
+@click.pass_context
+def users_claims(ctx, status):
+    """Claims of ID numbers registered by someone else (masked fields only), one JSON line each."""
+    from .claims import Claims
+    for row in Claims(_svc(ctx).registry).list(status):
+        click.echo(_show(row))
+
+
+@users.command("resolve-claim")
+@click.argument("claim_id", type=int)
+@click.option("--grant/--refuse", required=True,
+              help="Grant: the account holding the ID is suspended, its keys revoked, and the ID kept for the "
+                   "claimant's verified mobile. Refuse: nothing changes.")
+@click.option("--note", help="Why (kept with the claim).")
+@_by_option
+@click.pass_context
+def users_resolve_claim(ctx, claim_id, grant, note, by):
+    """Decide a verified claim after checking the claimant's identity documents."""
+    from .claims import Claims
+    try:
+        click.echo(_show(Claims(_svc(ctx).registry).resolve(claim_id, grant, by, note)))
+    except AccountError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @click.group("keys")

@@ -292,3 +292,72 @@ def test_operator_commands_are_audited_with_the_os_user(built_portal, tmp_path):
     me = f"local:{getpass.getuser()}"
     assert rows == [(me, "CLI", "/cli/users/add-staff", 201), (me, "CLI", "/cli/users/grant", 201),
                     (me, "CLI", "/cli/keys/revoke", 200), (me, "CLI", "/cli/users/suspend", 200)]
+
+
+# ---- item 13: registration checks the area code, limits accounts per mobile, lets the owner claim an ID ----
+
+def _id(first17: str) -> str:
+    from anonymize.checksums import id_check_digit
+    return first17 + id_check_digit(first17)
+
+
+def _register(c: httpx.Client, state: Path, person: dict) -> tuple[int, str]:
+    r = c.post("/api/portal/register", json=person)
+    assert r.status_code == 202, r.text
+    account_id = r.json()["account"]["id"]
+    r = c.post("/api/portal/verify-code", json={"account_id": account_id, "code": read_outbox(state, account_id)})
+    assert r.status_code == 201, r.text
+    return account_id, r.json()["key"]
+
+
+def test_registration_checks_the_area_code_and_the_mobile(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path))
+    mobile = fake.phone_number()
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        invented = c.post("/api/portal/register", json={**_person(), "id_number": _id("12345619900101123")})
+        abolished = c.post("/api/portal/register", json={**_person(), "mobile": mobile,   # 崇文区, merged 2010
+                                                         "id_number": _id("11010319800101123")})
+        second = c.post("/api/portal/register", json={**_person(), "mobile": mobile})
+    assert invented.status_code == 400 and "地址码" in invented.json()["fields"]["id_number"]
+    assert abolished.status_code == 202, abolished.text
+    assert second.status_code == 409 and "mobile" in second.json()["fields"], second.text
+
+
+def test_the_owner_claims_an_id_a_squatter_registered(built_portal, tmp_path, serve):
+    srv = serve(_config(built_portal, tmp_path))
+    state = tmp_path / "state"
+    owner = _person()
+    squatter = {**owner, "name": fake.name(), "mobile": fake.phone_number()}
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        squatter_id, squatter_key = _register(c, state, squatter)
+        assert c.post("/api/portal/register", json=owner).status_code == 409      # the ID is taken
+        r = c.post("/api/portal/claims", json=owner)
+        assert r.status_code == 202, r.text
+        claim_id = r.json()["claim"]["id"]
+        code = read_outbox(state, f"claim-{claim_id}")        # sent to the claimant's mobile
+        wrong = "000000" if code != "000000" else "111111"
+        assert c.post("/api/portal/claims/verify", json={"claim_id": claim_id, "code": wrong}).status_code == 400
+        r = c.post("/api/portal/claims/verify", json={"claim_id": claim_id, "code": code})
+        assert r.status_code == 200 and r.json()["claim"]["status"] == "review", r.text
+        assert c.get("/api/portal/account", headers={"authorization": f"Bearer {squatter_key}"}).status_code == 200
+    listed = run_portal(srv.config, "users", "claims", "--status", "review").stdout
+    assert f'"id": {claim_id}' in listed and owner["mobile"] not in listed and owner["id_number"] not in listed
+    run_portal(srv.config, "users", "resolve-claim", str(claim_id), "--grant", "--note", "核对身份证原件")
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        assert c.get("/api/portal/account", headers={"authorization": f"Bearer {squatter_key}"}).status_code == 401
+        third = c.post("/api/portal/register", json={**owner, "name": fake.name(), "mobile": fake.phone_number()})
+        assert third.status_code == 409, third.text          # the freed ID is kept for the proven mobile
+        owner_id, owner_key = _register(c, state, owner)
+        me = c.get("/api/portal/account", headers={"authorization": f"Bearer {owner_key}"}).json()["account"]
+    assert me["id"] == owner_id != squatter_id and me["status"] == "active"
+    shown = json_of(run_portal(srv.config, "users", "show", str(squatter_id)).stdout)
+    assert shown["status"] == "suspended" and all(k["revoked_at"] for k in shown["keys"])
+    trail = [(r["method"], r["path"], r["status"]) for r in _audit_rows(srv)
+             if "claim" in r["path"]]
+    assert trail == [("POST", "/api/portal/claims", 202), ("POST", "/api/portal/claims/verify", 400),
+                     ("POST", "/api/portal/claims/verify", 200), ("CLI", "/cli/users/resolve-claim", 200)]
+
+
+def json_of(text: str) -> dict:
+    import json
+    return json.loads(text)

@@ -1,0 +1,111 @@
+"""Claims of an ID number someone else registered first: the owner proves mobile and identity, staff resolve."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from . import audit
+from .accounts import AccountError, Registry
+from .crypto import mask_mobile, mask_name
+from .identity import Individual, parse_individual
+from .store import now_iso
+
+# What a claim shows anywhere (API, CLI): masked forms only.
+PUBLIC_COLUMNS = ("id", "account_id", "status", "name_masked", "mobile_masked", "created_at", "verified_at",
+                  "resolved_at", "resolved_by", "note")
+
+
+def outbox_ref(claim_id: int) -> str:
+    """What the code sender is given instead of an account id (the development outbox file name)."""
+    return f"claim-{claim_id}"
+
+
+class Claims:
+    """A claim: open (code to the claimant's mobile) -> verify (code + identity verifier) -> staff resolve."""
+
+    def __init__(self, registry: Registry):
+        self.r = registry
+
+    def open(self, data: dict) -> dict:
+        """Checked like an individual registration; the ID must be held by an account."""
+        p = parse_individual(data)
+        crypto, now = self.r.crypto, _now()
+        id_hash = crypto.keyed_hash("resident_id", p.id_number)
+        code = f"{secrets.randbelow(10**6):06d}"
+        with self.r.store.tx() as c:
+            holder = c.execute("select id from accounts where id_hash = ?", (id_hash,)).fetchone()
+            if holder is None:
+                raise AccountError("该证件号码未被注册，请直接注册 (this ID is not registered: register instead)", 404)
+            claim_id = c.execute(
+                "insert into id_claims (id_hash, account_id, status, name_enc, name_masked, id_enc, mobile_hash,"
+                " mobile_enc, mobile_masked, code_expires_at, created_at) values (?, ?, 'pending_code', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (id_hash, holder["id"], crypto.encrypt(p.name, "name"), mask_name(p.name),
+                 crypto.encrypt(p.id_number, "resident_id"), crypto.keyed_hash("mobile", p.mobile),
+                 crypto.encrypt(p.mobile, "mobile"), mask_mobile(p.mobile),
+                 (now + timedelta(minutes=self.r.cfg.code_ttl_minutes)).isoformat(timespec="seconds"),
+                 now_iso())).lastrowid
+            c.execute("update id_claims set code_hash = ? where id = ?", (self._code_hash(claim_id, code), claim_id))
+            audit.with_change(c, 202)
+        self.r.sender.send(outbox_ref(claim_id), p.mobile, code)
+        return self.get(claim_id)
+
+    def _code_hash(self, claim_id: int, code: str) -> str:
+        return self.r.crypto.keyed_hash("claim-otp", f"{claim_id}:{code}")
+
+    def verify(self, claim_id: int, code: str) -> dict:
+        """The code proves the mobile; the deployment's identity verifier then checks name + ID + mobile."""
+        with self.r.store.tx() as c:
+            row = c.execute("select * from id_claims where id = ?", (claim_id,)).fetchone()
+            if row is None or row["status"] != "pending_code":
+                raise AccountError("没有待验证的认领 (no claim awaiting a code)", 404)
+            if datetime.fromisoformat(row["code_expires_at"]) < _now() or row["code_attempts"] >= self.r.cfg.code_attempts:
+                raise AccountError("验证码已失效，请重新提交认领 (code expired: open a new claim)", 410)
+            ok = hmac.compare_digest(self._code_hash(claim_id, str(code)), row["code_hash"] or "")
+            if not ok:
+                c.execute("update id_claims set code_attempts = code_attempts + 1 where id = ?", (claim_id,))
+        if not ok:
+            raise AccountError("验证码错误 (wrong code)", 400)
+        dec = self.r.crypto.decrypt
+        verdict = self.r.verifier.verify_individual(Individual(
+            dec(row["name_enc"], "name"), dec(row["id_enc"], "resident_id"), dec(row["mobile_enc"], "mobile")))
+        status = "rejected" if verdict.outcome == "rejected" else "review"
+        with self.r.store.tx() as c:
+            c.execute("update id_claims set status = ?, verified_at = ?, code_hash = null, note = ? where id = ?",
+                      (status, now_iso(), verdict.reason or None, claim_id))
+            audit.with_change(c, 200)
+        return self.get(claim_id)
+
+    def resolve(self, claim_id: int, grant: bool, by: str, note: str | None = None) -> dict:
+        """Grant: the holding account is suspended, its keys revoked and the ID freed for the claimant's mobile."""
+        with self.r.store.tx() as c:
+            row = c.execute("select * from id_claims where id = ?", (claim_id,)).fetchone()
+            if row is None or row["status"] != "review":
+                raise AccountError("没有待处理的认领 (no claim awaiting a decision)", 404)
+            if grant:
+                holder = c.execute("select id from accounts where id_hash = ?", (row["id_hash"],)).fetchone()
+                if holder is not None:
+                    c.execute("update accounts set status = 'suspended', id_hash = null, reviewed_at = ?, reviewed_by = ?,"
+                              " note = ? where id = ?", (now_iso(), by, f"证件被本人认领 (ID claimed by its owner: claim "
+                                                                       f"{claim_id})", holder["id"]))
+                    c.execute("update api_keys set revoked_at = ? where account_id = ? and revoked_at is null",
+                              (now_iso(), holder["id"]))
+            c.execute("update id_claims set status = ?, resolved_at = ?, resolved_by = ?, note = coalesce(?, note)"
+                      " where id = ?", ("granted" if grant else "refused", now_iso(), by, note, claim_id))
+            audit.with_change(c, 200)
+        return self.get(claim_id)
+
+    def get(self, claim_id: int) -> dict:
+        row = self.r.store.one(f"select {', '.join(PUBLIC_COLUMNS)} from id_claims where id = ?", (claim_id,))
+        if row is None:
+            raise AccountError("没有这个认领 (no such claim)", 404)
+        return dict(row)
+
+    def list(self, status: str | None = None) -> list[dict]:
+        where, params = ("where status = ?", (status,)) if status else ("", ())
+        return [dict(r) for r in self.r.store.all(
+            f"select {', '.join(PUBLIC_COLUMNS)} from id_claims {where} order by id", params)]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
