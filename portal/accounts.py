@@ -149,6 +149,7 @@ class Registry:
         with self.store.tx() as c:
             c.execute("insert or replace into otp_codes (account_id, code_hash, expires_at, attempts, sent_at)"
                       " values (?, ?, ?, 0, ?)", (account_id, self._code_hash(account_id, code), expires, now_iso()))
+            audit.with_change(c, 202)
         self.sender.send(account_id, self.crypto.decrypt(acct["mobile_enc"], "mobile"), code)
 
     def _code_hash(self, account_id: int, code: str) -> str:
@@ -164,6 +165,7 @@ class Registry:
                 raise AccountError("验证码已失效，请重新获取 (code expired: request a new one)", 410)
             if not hmac.compare_digest(self._code_hash(account_id, str(code)), otp["code_hash"]):
                 c.execute("update otp_codes set attempts = attempts + 1 where account_id = ?", (account_id,))
+                audit.with_change(c, 400)   # a wrong guess is counted and audited together
                 ok = False
             else:
                 c.execute("delete from otp_codes where account_id = ?", (account_id,))

@@ -64,6 +64,7 @@ class Claims:
             ok = hmac.compare_digest(self._code_hash(claim_id, str(code)), row["code_hash"] or "")
             if not ok:
                 c.execute("update id_claims set code_attempts = code_attempts + 1 where id = ?", (claim_id,))
+                audit.with_change(c, 400)
         if not ok:
             raise AccountError("验证码错误 (wrong code)", 400)
         dec = self.r.crypto.decrypt

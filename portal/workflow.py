@@ -570,6 +570,9 @@ class Workflow:
             self._event(c, action, who, dataset, sid, reason, detail)
 
     def _audit(self, c, who: Staff, via: Channel, path: str, dataset, status: int = 200) -> None:
+        pending = audit.PENDING.get()
+        if via.method == "CLI" and pending is not None:   # `--as`: the proven key and the OS user (portal/acting.py)
+            via = Channel("CLI", pending.entry.client_ip, pending.entry.key_prefix)
         audit.append(c, self.audit_key, audit.Entry(who.account_id, via.key_prefix, via.client_ip, via.method,
                                                     path, dataset, 0, status))
 
