@@ -183,6 +183,8 @@ ORG_START_AFTER = f"(?<!{H}.)(?<![A-Za-z0-9（）()].)"
 
 # Words after which a value is a person's ID number, account or record number, or date of birth.
 ID_WORD = _alt("身份证 居民身份证 公民身份号码 身份号码 证件号 证件号码 驾驶证 社会保障号码 社保号".split())
+# Words after which a number is a person's account with a bank or a utility (户号, 账号, 卡号 ...).
+ACCOUNT_WORD = _alt("户号 账号 帐号 卡号 账户 帐户 用户号 用户编号 客户号 客户编号 缴费号 缴费户号 存折号 折号".split())
 NUMBER_WORD = _alt("QQ qq ＱＱ QQ号 qq号 微信 微信号 WeChat wechat 社保卡 社保卡号 医保卡 医保卡号 就诊卡号 病历号 住院号"
                    " 门诊号 准考证号 考生号 学籍号 学号".split())
 BIRTH_WORD = _alt("出生日期 出生年月 出生年月日 出生于 生于 生日".split())
@@ -220,6 +222,8 @@ def _resident_id_valid(s: str) -> bool:
     if looks_like_float_id(s):
         return True
     t = normalize_digits(s)
+    if len(t) == 20:  # ID + category + grade (残疾人证号): the ID decides
+        t = t[:18]
     ok = resident_id15_ok(t) if len(t) == 15 else resident_id_ok(t)
     return ok and _area_ok(t)
 
@@ -257,6 +261,9 @@ SPECS: tuple = (
         (
             PatternSpec("id18", f"[1-8１-８]{NB_NUM1}(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ]{NA}", 0.5, min_digits=17),
             PatternSpec("id15", f"[1-7１-７]{NB_NUM1}(?:{SEP}?{D}){{14}}{NA}", 0.3, min_digits=15),
+            # A number built on the holder's ID: 残疾人证号 is the ID, then the category (1-7) and grade (1-4).
+            PatternSpec("id_plus_grade", f"[1-8１-８]{NB_NUM1}(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ][1-7１-７][1-4１-４]{NA}",
+                        0.5, min_digits=17),
             PatternSpec("excel_float", f"[1-8]{NB_NUM1}(?:\\.{D}{{1,17}})?[Ee]\\+?1[47]{NA}", 0.3, gate="Ee"),
             PatternSpec("excel_float", f"[1-8]{NB_NUM1}{D}{{14}}(?:{D}{{3}})?\\.0+{NA}", 0.3, gate=".", min_digits=15),
             # After an ID word the value is an ID number even when a digit was mistyped.
@@ -318,6 +325,12 @@ SPECS: tuple = (
                 0.85,
                 min_digits=11,
             ),
+            # Any number written with a country code (+852 7879 6139, +1 415 555 0100, 00886-912-345-678):
+            # the + or 00 says phone; CN numbers after +86 are the pattern above (higher score).
+            # (00 needs a separator after the country code: 0012345678 is a code, 00886-912-345-678 a phone.)
+            PatternSpec("international", f"(?:[+＋]{D}{{1,3}}(?:{SEP}|[(（]{D}{{1,4}}[)）])?"
+                                         f"|(?<![0-9０-９])[0０]{{2}}[1-9１-９]{D}{{0,2}}(?:{SEP}|[(（]{D}{{1,4}}[)）]))"
+                                         f"{D}(?:{SEP}?{D}){{6,12}}{NA}", 0.6, min_digits=8),
         ),
         ("手机", "手机号", "手机号码", "联系电话", "电话", "联系方式", "移动电话"),
         group="num",
@@ -326,11 +339,13 @@ SPECS: tuple = (
         "CN_PASSPORT",
         (
             PatternSpec("passport", f"[EG]{NB1}(?:{D}{{8}}|(?<=E){PLATE_LETTER}{D}{{7}}){NA}", 0.7, min_digits=7),
-            PatternSpec("after_passport_word", f"护照(?:号码|号)?[：:\\s]{{0,3}}(?P<v>[A-Z]{{1,2}}{D}{{7,8}}){NA}", 0.7,
-                        gate="护", min_digits=7),
+            # After the word, any passport's number (foreign ones too: letters and at least five digits).
+            PatternSpec("after_passport_word",
+                        f"(?:护照|[Pp]assport|PASSPORT)(?:号码|号|[ \\t]*(?:[Nn]o\\.?|[Nn]umber|#))?[：:\\s]{{0,3}}"
+                        f"(?P<v>(?=(?:[A-Za-z]*{D}){{5}})[A-Za-z0-9]{{6,12}}){NA}", 0.7, gate="护Pp"),
         ),
         ("护照", "护照号", "护照号码"),
-        group="num",
+        group="any",  # a foreign passport number may hold only five digits in a row (62YS20149)
     ),
     EntitySpec(
         "CN_HMT_PERMIT",
@@ -456,9 +471,13 @@ SPECS: tuple = (
         "CN_PERSONAL_NUMBER",
         (PatternSpec("after_number_word", f"{NUMBER_WORD}码?[：:\\s]{{0,3}}"
                                           f"(?P<v>[A-Za-z0-9][A-Za-z0-9_\\-]{{4,29}})(?![A-Za-z0-9_\\-])",
-                     0.6, trusted=True),),
-        ("QQ", "微信", "社保卡", "医保卡", "病历号", "住院号", "准考证"),
-        gate=NUMBER_WORD,
+                     0.6, trusted=True),
+         # 户号 3301234567, 账号：6222 0212 3456 7890 123: the word makes it an account, whatever its checksum
+         # (a valid card number is still BANK_CARD, which scores higher).
+         PatternSpec("after_account_word", f"{ACCOUNT_WORD}(?:号码|码)?[：:\\s]{{0,3}}(?P<v>{D}(?:{SEP}?{D}){{5,29}}){NA}",
+                     0.7, trusted=True, min_digits=6)),
+        ("QQ", "微信", "社保卡", "医保卡", "病历号", "住院号", "准考证", "户号", "账号"),
+        gate=f"{NUMBER_WORD}|{ACCOUNT_WORD}",
         group="any",
     ),
     EntitySpec(

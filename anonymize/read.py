@@ -161,6 +161,9 @@ def sniff_delimiter(text: str, suffix: str) -> str:
     """The delimiter that cuts most lines of the sample into the same number (two or more) of fields.
     Comma wins ties (tab for .tsv), so a comma file with stray tabs or semicolons stays a comma file."""
     lines = text.splitlines(keepends=True)
+    hint = re.fullmatch(r"sep=(.)\r?\n?", lines[0]) if lines else None   # Excel's own delimiter line
+    if hint:
+        return hint.group(1)
     if len(lines) > 1:
         lines = lines[:-1]   # the sample may end inside a line
     sample = "".join(lines[:200])
@@ -380,6 +383,13 @@ def _undecodable_at(path: Path, encoding: str, delimiter: str) -> tuple[int | No
     return None, None
 
 
+def _header_text(name: str) -> str:
+    """A header cell as a column name: a BOM left in it removed; a line break typed into the cell
+    (身份证\n号码) joins Chinese text directly and other text with a space."""
+    name = name.replace("\ufeff", "").strip()
+    return re.sub(r"(.)\s*[\r\n]+\s*(.)", lambda m: m[1] + ("" if max(m[1], m[2]) > "\u2e7f" else " ") + m[2], name)
+
+
 def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """Read the first rows and find the header in them: returns (header, the rows read after it, control
     characters removed), or None when no row has a filled cell."""
@@ -398,7 +408,7 @@ def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[
     nums = [num for num, _ in window]
     notes.skipped_above = list(range(1, nums[found.start]))
     notes.header_rows = nums[found.start:found.data_start]
-    names = [n.replace("\ufeff", "") for n in _clean(found.names, found.names, notes)]   # a BOM left in a header
+    names = [_header_text(n) for n in _clean(found.names, found.names, notes)]
     header = _check_header(path, names, nums[found.start])
     return header, [(num, _clean(row, header, notes)) for num, row in window[found.data_start:]]
 

@@ -47,6 +47,14 @@ TEXT_MAX = 2000
 TRACKING = re.compile(r"^YS-(\d{4})-(\d{6})$")
 
 
+def normalize_tracking(value) -> str | None:
+    """'ys-2026-000001 ' -> 'YS-2026-000001'; None for anything that is not a tracking number."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip().upper()
+    return value if TRACKING.match(value) else None
+
+
 class QueueError(Exception):
     """An action the queue refuses: `status` (HTTP), and `fields` naming each problem."""
 

@@ -7,6 +7,7 @@ from .quota import REGISTER_PAGE
 from .queue import OUTCOMES, STATE_NAMES, TRANSITIONS, TYPES, QueueError
 from .queue_store import QueueStore, Who, open_queue
 
+SECRET_HEADER = "x-request-secret"   # a header, never the query string: URLs end up in logs and Referer
 STAFF_ACTIONS = sorted(a for a, t in TRANSITIONS.items() if t[2] == "staff") + ["supply"]
 URGENCIES = ("on_track", "due_soon", "overdue", "seriously_overdue", "supplement_expired")
 
@@ -42,7 +43,10 @@ async def collection(request, st, svc, qs: QueueStore):
     who = _who(request, svc, qs)
     if request.method == "POST":
         view = qs.file(who, await _body(request), st.catalog())
-        return _json({"ok": True, "request": view, "tracking": view["tracking"],
+        secret = view.pop("secret")
+        return _json({"ok": True, "request": view, "tracking": view["tracking"], "secret": secret,
+                      "secret_note": "查询密码只显示这一次：凭申请编号和查询密码可查询办理进度 (shown once: the status "
+                                     f"lookup needs it, sent as the {SECRET_HEADER} header)",
                       "status_url": f"/api/portal/requests/{view['tracking']}"}, 201)
     state, urgency = request.args.get("state"), request.args.get("urgency")
     if state is not None and state not in STATE_NAMES or urgency is not None and urgency not in URGENCIES:
@@ -52,8 +56,13 @@ async def collection(request, st, svc, qs: QueueStore):
 
 @route(("GET",))
 async def item(request, st, svc, qs: QueueStore):
-    """A request's status by tracking number: the full record for its applicant and department, else the bare status."""
-    return _json({"ok": True, "request": qs.view(request.url_vars["tracking"], _who(request, svc, qs, False))})
+    """A request's status by tracking number, with its secret (X-Request-Secret) or the key of its applicant,
+    the answering department's staff or an operator; anyone else gets 404, as for a number never issued."""
+    who, secret = _who(request, svc, qs, False), request.headers.get(SECRET_HEADER)
+    if who is None and not secret:
+        raise Refused(401, "查询办理进度须提供查询密码（请求头 X-Request-Secret）或申请人的API密钥 (the request's "
+                           "secret or the applicant's API key is required)")
+    return _json({"ok": True, "request": qs.view(request.url_vars["tracking"], who, secret)})
 
 
 @route(("POST",))
@@ -80,7 +89,7 @@ async def messages(request, st, svc, qs: QueueStore):
     return _json({"ok": True, "messages": qs.messages(_who(request, svc, qs).account_id)})
 
 
-TRACKING_RE = r"(?P<tracking>YS-[0-9]{4}-[0-9]{6})"
+TRACKING_RE = r"(?P<tracking>[Yy][Ss]-[0-9]{4}-[0-9]{6})"   # any case: people type them
 ROUTES = [
     (r"^/api/portal/requests$", collection),
     (r"^/api/portal/requests/stats$", stats),
@@ -100,7 +109,7 @@ def _schemas() -> dict:
     s, i, loose = {"type": "string"}, {"type": "integer"}, {"type": "object", "additionalProperties": True}
     nullable = {"type": "string", "nullable": True}
     view = {"type": "object", "additionalProperties": True,
-            "required": ["tracking", "type", "state", "department", "due", "urgency"],
+            "required": ["tracking", "type", "state", "department", "due", "urgency", "events"],
             "properties": {"tracking": {"type": "string", "pattern": "^YS-[0-9]{4}-[0-9]{6}$"},
                            "type": {"type": "string", "enum": list(TYPES)}, "type_name": s,
                            "state": {"type": "string", "enum": list(STATE_NAMES)}, "state_name": s,
@@ -117,7 +126,9 @@ def _schemas() -> dict:
         "RequestView": view,
         "RequestFiled": {"type": "object", "required": ["ok", "request", "tracking"], "additionalProperties": True,
                          "properties": {"ok": {"type": "boolean"}, "request": _ref("RequestView"), "tracking": s,
-                                        "status_url": s}},
+                                        "secret": {"type": "string", "description": "查询密码：只在此显示一次，"
+                                                   "查询进度时放在请求头 X-Request-Secret"},
+                                        "secret_note": s, "status_url": s}},
         "RequestOne": {"type": "object", "required": ["ok", "request"], "additionalProperties": True,
                        "properties": {"ok": {"type": "boolean"}, "request": _ref("RequestView")}},
         "RequestList": {"type": "object", "required": ["ok", "requests"], "additionalProperties": True,
@@ -157,8 +168,11 @@ def _schemas() -> dict:
 
 def add_to_openapi(doc: dict, op) -> dict:
     """Add the queue's paths and schemas to the portal's OpenAPI document; `op` is portal_api._op."""
-    tracking = {"name": "tracking", "in": "path", "required": True, "description": "申请编号",
-                "schema": {"type": "string", "pattern": "^YS-[0-9]{4}-[0-9]{6}$"}}
+    tracking = {"name": "tracking", "in": "path", "required": True, "description": "申请编号（不区分大小写）",
+                "schema": {"type": "string", "pattern": "^[Yy][Ss]-[0-9]{4}-[0-9]{6}$"}}
+    secret = {"name": "X-Request-Secret", "in": "header", "required": False,
+              "description": "查询密码（申请时返回一次）；或以申请人、答复部门的API密钥查询",
+              "schema": {"type": "string", "maxLength": 200}}
     act = {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": STAFF_ACTIONS},
            "description": "accept/reject/supplement/start/pause/resume/extend/decide/fulfil/close（部门工作人员）；"
                           "supply（申请人补正）"}
@@ -172,8 +186,9 @@ def add_to_openapi(doc: dict, op) -> dict:
                        "NewRequest", auth=True)},
         "/api/portal/requests/stats": {"get": op("答复统计：按部门和总体（收到、答复、按时率、天数中位数、结果）",
                                                  (200, "Statistics"), (400,), params=year)},
-        "/api/portal/requests/{tracking}": {"get": op("按申请编号查询办理状态（申请人与答复部门可见详情）",
-                                                      (200, "RequestOne"), (404,), params=[tracking])},
+        "/api/portal/requests/{tracking}": {"get": op(
+            "按申请编号查询办理状态：须提供查询密码（X-Request-Secret）或申请人、答复部门的API密钥",
+            (200, "RequestOne"), (401, 404), params=[tracking, secret])},
         "/api/portal/requests/{tracking}/{action}": {"post": op(
             "办理：受理、不予受理、补正、暂停、延期、答复（拒绝须说明理由和法律依据）、提供、办结",
             (200, "RequestOne"), (404, 409), "RequestAction", auth=True, params=[tracking, act])},

@@ -1,8 +1,11 @@
 """The reply queue's persistence: requests and their append-only events, one transaction per transition."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,7 +62,8 @@ class QueueStore:
 
     # ---- filing ----
     def file(self, who: Who, data: dict, catalog: dict) -> dict:
-        """File a request (one transaction); returns its view with the tracking number."""
+        """File a request (one transaction); returns its view with the tracking number and, this once, the
+        secret that lets its holder read the status (only its hash is kept)."""
         kind = data.get("type", "open_request")
         rt = queue.request_type(self.q, kind)
         row = self._validate_filing(who, kind, data, catalog)
@@ -69,8 +73,9 @@ class QueueStore:
             prefix = f"YS-{today.year}-"
             last = c.execute("select max(tracking) from requests where tracking like ?", (prefix + "%",)).fetchone()[0]
             tracking = queue.tracking_number(today.year, int(last[-6:]) + 1 if last else 1)
+            secret = secrets.token_urlsafe(18)
             row.update(tracking=tracking, type=kind, applicant_id=who.account_id, state="submitted",
-                       created_at=now_iso())
+                       created_at=now_iso(), secret_hash=_secret_hash(secret))
             cols = ", ".join(row)
             rid = c.execute(f"insert into requests ({cols}) values ({', '.join('?' * len(row))})",
                             tuple(row.values())).lastrowid
@@ -79,7 +84,7 @@ class QueueStore:
             self._notify(c, rid, tracking, kind, ev, row, staff_too=True)
             audit.with_change(c, 201)   # the filing's audit entry commits with it
         self.mailer.kick()
-        return self.view(tracking, who)
+        return {**self.view(tracking, who), "secret": secret}
 
     def _validate_filing(self, who: Who, kind: str, data: dict, catalog: dict) -> dict:
         problems, text = {}, {}
@@ -227,7 +232,8 @@ class QueueStore:
         subject = f"[{tracking}] {queue.STATE_NAMES[ev.to_state]}"
         body = (f"申请编号：{tracking}\n类型：{queue.TYPE_NAMES[kind]}\n数据集：{req.get('dataset') or '目录外数据'}\n"
                 f"办理：{ev.action} -> {queue.STATE_NAMES[ev.to_state]}（{ev.on}）\n"
-                f"查询：{self.q.public_url.rstrip('/')}/api/portal/requests/{tracking}\n")
+                f"查询：{self.q.public_url.rstrip('/')}/requests/status/?tracking={tracking}"
+                "（凭申请时显示的查询密码或API密钥）\n")
         applicant = req["applicant_id"]
         notify.post(c, applicant, rid, subject, body)
         if req.get("email_enc"):
@@ -239,8 +245,8 @@ class QueueStore:
 
     # ---- reading ----
     def _request(self, c, tracking: str):
-        row = c.execute("select * from requests where tracking = ?", (tracking,)).fetchone() \
-            if isinstance(tracking, str) and queue.TRACKING.match(tracking) else None
+        tracking = queue.normalize_tracking(tracking)  # numbers are read aloud and typed: any case
+        row = c.execute("select * from requests where tracking = ?", (tracking,)).fetchone() if tracking else None
         if row is None:
             raise QueueError("没有这个申请编号 (no such tracking number)", 404)
         return row
@@ -250,14 +256,20 @@ class QueueStore:
                       r["to_state"], json.loads(r["cause"]))
                 for r in c.execute("select * from request_events where request_id = ? order by seq", (rid,))]
 
-    def view(self, tracking: str, who: Who | None) -> dict:
-        """The status page: everything for the applicant and the department's staff, the bare status for others."""
+    def view(self, tracking: str, who: Who | None, secret: str | None = None) -> dict:
+        """The status page, for the applicant, the answering department's staff, operators, and whoever holds
+        the request's secret; anyone else is told there is no such request (numbers are sequential)."""
         with self.store._lock:
-            req = self._request(self.store.conn, tracking)
+            try:
+                req = self._request(self.store.conn, tracking)
+            except QueueError:
+                req = None
+            if req is None or not (self._may_see(who, req) or _secret_matches(secret, req["secret_hash"])):
+                raise QueueError(NOT_FOUND, 404)  # one answer for both: no oracle of which numbers exist
             events = self._events(self.store.conn, req["id"])
             due_column = [r["due"] for r in self.store.conn.execute(
                 "select due from request_events where request_id = ? order by seq", (req["id"],))]
-        return self._view(req, events, due_column, self._may_see(who, req))
+        return self._view(req, events, due_column)
 
     def _may_see(self, who: Who | None, req) -> bool:
         if who is None or who.account_id is None:
@@ -265,7 +277,7 @@ class QueueStore:
         return who.account_id == req["applicant_id"] or (who.staff and (
             who.department == req["department"] or who.role == "operator"))
 
-    def _view(self, req, events: list[Event], dues: list, full: bool) -> dict:
+    def _view(self, req, events: list[Event], dues: list) -> dict:
         rt = queue.request_type(self.q, req["type"])
         today = self.cfg.today()
         clk = queue.clock(rt, events, self.cal, today, self.q.supplement_days)
@@ -277,15 +289,14 @@ class QueueStore:
                "warning": clk.due.warning if clk.due else None, "clock_stopped": clk.stopped,
                "supplement_due": clk.supplement_due.isoformat() if clk.supplement_due else None,
                "urgency": queue.urgency(req["state"], clk, today, self.cal, self.q)}
-        if full:
-            steps = [{"date": st.date.isoformat(), "counted": st.counted, "reason": st.reason}
-                     for st in (clk.due.steps if clk.due else [])]
-            out.update(how_computed=list(clk.explain), day_by_day=steps, extension_days=clk.extension, request={
-                "purpose": req["purpose"], "scenario": req["scenario"], "description": req["description"],
-                "items": json.loads(req["items"]), "use_until": req["use_until"]},
-                events=[{"seq": e.seq, "at": e.at, "on": e.on.isoformat(), "actor": e.actor, "action": e.action,
-                         "from": e.from_state, "to": e.to_state, "cause": e.cause, "due": d}
-                        for e, d in zip(events, dues)])
+        steps = [{"date": st.date.isoformat(), "counted": st.counted, "reason": st.reason}
+                 for st in (clk.due.steps if clk.due else [])]
+        out.update(how_computed=list(clk.explain), day_by_day=steps, extension_days=clk.extension, request={
+            "purpose": req["purpose"], "scenario": req["scenario"], "description": req["description"],
+            "items": json.loads(req["items"]), "use_until": req["use_until"]},
+            events=[{"seq": e.seq, "at": e.at, "on": e.on.isoformat(), "actor": e.actor, "action": e.action,
+                     "from": e.from_state, "to": e.to_state, "cause": e.cause, "due": d}
+                    for e, d in zip(events, dues)])
         return out
 
     def list(self, who: Who, state: str | None = None, urgency: str | None = None) -> list[dict]:
@@ -378,6 +389,20 @@ class QueueStore:
                     if e["department"] == v["department"]}
         for addr in sorted(a for a in contacts if a):
             notify.enqueue(c, self.crypto, addr, subject, body)
+
+
+NOT_FOUND = "没有这个申请编号，或查询密码不正确 (no such request, or a wrong secret)"
+
+
+def _secret_hash(secret: str) -> str:
+    # A random 144-bit token: a plain sha256 is enough (nothing to brute-force), and it is what is stored.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _secret_matches(secret, stored: str | None) -> bool:
+    if not isinstance(secret, str) or not secret or stored is None or len(secret) > 200:
+        return False
+    return hmac.compare_digest(_secret_hash(secret.strip()), stored)
 
 
 _desks: dict[str, QueueStore] = {}

@@ -160,6 +160,10 @@ MIGRATIONS = [
     create trigger workflow_events_no_delete before delete on workflow_events
       begin select raise(abort, 'workflow events are append-only'); end;
     """,
+    # 4: a request's status secret: sha256 of a random token shown once at filing (portal/queue_store.py).
+    """
+    alter table requests add column secret_hash text;
+    """,
     # 5: claims of an ID number registered by someone else (portal/claims.py).
     """
     create table id_claims (

@@ -207,7 +207,9 @@ def test_only_the_answering_department_acts_and_only_the_applicant_supplies(desk
         assert e.value.status == 403
     assert [r["tracking"] for r in desk.list(desk.who_["staff"])] == [t]
     assert desk.list(desk.who_["outsider"]) == []
-    assert "events" not in desk.view(t, desk.who_["other_applicant"])   # strangers see the bare status
+    with pytest.raises(QueueError) as e:                                # strangers see nothing (issue 15)
+        desk.view(t, desk.who_["other_applicant"])
+    assert e.value.status == 404
 
 
 def test_a_supplement_is_asked_once_and_restarts_the_clock(desk):

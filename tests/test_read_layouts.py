@@ -232,3 +232,19 @@ def test_a_group_name_repeated_over_its_merged_span(tmp_path):
     top = ["序号", "姓名", "考试成绩", "考试成绩", "考试成绩", "备注"]
     rows, _, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", [top, LOW] + SCORES))
     assert_table(rows, ["序号", "姓名", "笔试成绩", "面试成绩", "总成绩", "备注"], 2)
+
+
+def test_excel_sep_line_sets_the_delimiter(tmp_path):
+    src = tmp_path / "t.csv"
+    src.write_text("sep=;\r\n区县;站点\r\n鹿城区;五马街道服务站\r\n", encoding="utf-8")
+    rows, rep, _ = anonymize(tmp_path, src)
+    assert rows == [["区县", "站点"], ["鹿城区", "五马街道服务站"]] and rep["read"]["delimiter"] == ";"
+
+
+def test_a_line_break_typed_into_a_header_cell_is_not_part_of_the_name(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["序号", "站点\n名称", "Service\ncount"])
+    wb.active.append([1, "五马街道服务站", 120])
+    wb.save(tmp_path / "t.xlsx")
+    rows, _, _ = anonymize(tmp_path, tmp_path / "t.xlsx")
+    assert rows[0] == ["序号", "站点名称", "Service count"]

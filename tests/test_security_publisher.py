@@ -263,3 +263,106 @@ def test_unpublished_submission_history_is_for_staff_and_the_department_only(liv
             r = c.get(url)
         assert r.status_code == 200 and [e["action"] for e in r.json()["events"]] == ["submit"], who
 
+
+# ---- item 14: request status needs the request's secret or the applicant's credentials -----------------
+
+REQUEST_DATASET, REQUEST_DEPT = "water-use-enterprises", "温州市水利局"
+
+
+@pytest.fixture(scope="module")
+def desk(built_portal, tmp_path_factory):
+    """A server on the shared sample build with its own state (accounts, requests)."""
+    work = tmp_path_factory.mktemp("security-requests")
+    base = built_portal.parent
+    clock = work / "today.txt"
+    clock.write_text("2026-09-30")
+    config = write_config(work, base / "datasets", build=base / "build", queue={"clock_file": clock})
+    srv = Server(config).start()
+    yield srv
+    srv.stop()
+
+
+def register(srv, seed: int) -> tuple[int, str]:
+    from faker import Faker
+    from portal.accounts import read_outbox
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    person = {"kind": "individual", "name": fake.name(), "id_number": fake.ssn(min_age=20, max_age=60),
+              "mobile": fake.phone_number()}
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        acct = c.post("/api/portal/register", json=person).json()["account"]
+        code = read_outbox(srv.config.parent / "state", acct["id"])
+        r = c.post("/api/portal/verify-code", json={"account_id": acct["id"], "code": code})
+        assert r.status_code == 201, r.text
+        return acct["id"], r.json()["key"]
+
+
+def file_request(srv, key: str) -> dict:
+    with httpx.Client(base_url=srv.url, timeout=30, headers={"authorization": f"Bearer {key}"}) as c:
+        r = c.post("/api/portal/requests", json={
+            "dataset": REQUEST_DATASET, "purpose": "研究重点企业节水成效", "scenario": "高校课题报告",
+            "items": ["企业名称", "统计月份"], "use_until": "2026-10-31"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_request_status_is_not_readable_by_guessing_numbers(desk):
+    _, key = register(desk, 51)
+    filed = file_request(desk, key)
+    tracking, secret = filed["tracking"], filed["secret"]
+    _, stranger = register(desk, 52)
+    with httpx.Client(base_url=desk.url, timeout=30) as anyone:
+        for n in range(1, 6):                                   # walking the sequential numbers
+            r = anyone.get(f"/api/portal/requests/YS-2026-{n:06d}")
+            assert r.status_code == 401 and "state" not in r.text and REQUEST_DATASET not in r.text, r.text
+        wrong = anyone.get(f"/api/portal/requests/{tracking}", headers={"x-request-secret": secret[:-2] + "xx"})
+        missing = anyone.get("/api/portal/requests/YS-2026-999999", headers={"x-request-secret": secret})
+        assert wrong.status_code == missing.status_code == 404 and wrong.json()["error"] == missing.json()["error"]
+        r = anyone.get(f"/api/portal/requests/{tracking}", headers={"authorization": f"Bearer {stranger}"})
+        assert r.status_code == 404 and REQUEST_DATASET not in r.text          # another registered user
+        r = anyone.get(f"/api/portal/requests/{tracking}?secret={secret}")     # the secret never rides a URL
+        assert r.status_code == 401
+        for number in (tracking, tracking.lower(), "yS" + tracking[2:]):      # any case
+            r = anyone.get(f"/api/portal/requests/{number}", headers={"x-request-secret": secret})
+            assert r.status_code == 200, r.text
+            assert r.json()["request"]["tracking"] == tracking and r.json()["request"]["events"]
+        mine = anyone.get(f"/api/portal/requests/{tracking}", headers={"authorization": f"Bearer {key}"})
+        assert mine.status_code == 200 and mine.json()["request"]["state"] == "submitted"
+
+
+def test_the_request_secret_is_shown_once_and_stored_hashed(desk):
+    _, key = register(desk, 53)
+    filed = file_request(desk, key)
+    secret = filed["secret"]
+    assert len(secret) >= 20 and "secret" not in filed["request"]
+    with httpx.Client(base_url=desk.url, timeout=30, headers={"authorization": f"Bearer {key}"}) as me:
+        again = me.get(f"/api/portal/requests/{filed['tracking']}").text + me.get("/api/portal/requests").text
+    assert secret not in again
+    db = sqlite3.connect(desk.config.parent / "state" / "portal.db")
+    stored = db.execute("select secret_hash from requests where tracking = ?", (filed["tracking"],)).fetchone()[0]
+    dump = "\n".join(db.iterdump())
+    db.close()
+    assert stored == hashlib.sha256(secret.encode()).hexdigest() and secret not in dump
+
+
+def test_the_status_page_looks_a_request_up_with_number_and_secret(desk):
+    playwright = pytest.importorskip("playwright.sync_api")
+    from pathlib import Path
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed (run `make browser`)")
+    _, key = register(desk, 54)
+    filed = file_request(desk, key)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page(locale="zh-CN")
+            page.set_default_timeout(10_000)
+            page.goto(f"{desk.url}/requests/status/?tracking={filed['tracking'].lower()}&secret=planted")
+            assert page.locator("#status-secret").input_value() == ""          # never pre-filled from a link
+            page.locator("#status-secret").fill(filed["secret"])
+            page.get_by_role("button", name="查询").click()
+            page.locator("#form-status ~ .odp-result pre").wait_for()
+            shown = page.locator("#form-status ~ .odp-result").inner_text()
+            assert filed["tracking"] in shown and "submitted" in shown
+        finally:
+            browser.close()

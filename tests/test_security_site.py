@@ -8,6 +8,7 @@ import http.client
 import json
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -199,6 +200,22 @@ def test_no_injected_script_runs_in_chromium(hostile, registered_key, page, wher
         page.locator("#odp-filters").wait_for(state="visible")          # catalog.js ran under the CSP
 
 
+@pytest.mark.browser
+def test_search_results_show_payloads_as_text(hostile, page):
+    page.goto(hostile.url + "/")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("热线")
+    box.press("End")            # Material queries on key events
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for()
+    for el in results.all()[:10]:
+        el.hover(force=True)
+    assert page.evaluate("window.__pwned === undefined"), page.evaluate("window.__pwned")
+    assert page.locator(".md-search-result img, .md-search-result script").count() == 0
+    assert "</script>" in page.locator(".md-search-result").inner_text()      # the payload, shown as text
+
+
 def test_csp_is_fixed_whatever_the_page_holds(hostile):
     paths = ["/", f"/datasets/{DATASET}/", dept_path(hostile.site), f"/data/{DATASET}", "/data", "/no-such-page/",
              f"/data?sql=select+'<script>{PWN.format('sql')}</script>'"]
@@ -338,3 +355,25 @@ def test_hsts_only_when_served_over_https(hostile):
     assert https.headers["strict-transport-security"].startswith("max-age=")
     assert "strict-transport-security" in httpx.get(hostile.url + "/api/3/action/status_show",
                                                     headers={"x-forwarded-proto": "https"}, timeout=30).headers
+
+
+# ---- the pieces, as tables ----
+
+@pytest.mark.parametrize("html, runs", [
+    ('<script src="../assets/x.js"></script>', False), ('<script type="application/ld+json">{}</script>', False),
+    ('<script id="__config" type="application/json">{}</script>', False), ("<script>alert(1)</script>", True),
+    ('<SCRIPT type="module">x()</SCRIPT>', True), ('<script type="text/javascript">x()</script>', True),
+    ("&lt;script&gt;alert(1)&lt;/script&gt;", False)])
+def test_build_check_finds_every_inline_script(html, runs):
+    sys.path.insert(0, str(ROOT / "site"))
+    from site_pages.scripts import inline_scripts
+    assert bool(inline_scripts(html)) is runs
+
+
+@pytest.mark.parametrize("location, kept", [
+    ("/catalog/", "/catalog/"), ("//evil.example/x", "/x"), ("/\\evil.example/x", "/x"),
+    ("https://evil.example/a?b=1", "/a?b=1"), ("\\\\evil.example", "/"), ("/data?x=1#f", "/data?x=1#f"),
+    ("javascript:alert(1)", "/alert(1)")])
+def test_location_header_stays_on_the_portal(location, kept):
+    from portal.security import local_location
+    assert local_location(location.encode()) == kept.encode()

@@ -74,6 +74,7 @@
     if (data.code_sent) line(out, "odp-key", "验证码已发送到您的手机，请在下方输入。");
     if (data.key) line(out, "odp-key", "您的 API 密钥（只显示这一次）：", data.key);
     if (data.tracking) line(out, "odp-key", "申请编号：", data.tracking);
+    if (data.secret) line(out, "odp-key", "查询密码（只显示这一次，请与申请编号一起妥善保存）：", data.secret);
     if (data.account && data.account.id !== undefined) {
       line(out, "odp-key", "账户编号：", String(data.account.id));
       document.querySelectorAll("input[name=account_id]").forEach(function (el) { el.value = data.account.id; });
@@ -94,6 +95,7 @@
       if (el.required && !value) missing.push(el.name);
       var send = el.getAttribute("data-send");
       if (send === "bearer") { if (value) headers["Authorization"] = "Bearer " + value; }
+      else if (send === "secret") { if (value) headers["X-Request-Secret"] = value; }   // a header: never in a URL
       else if (send === "path") endpoint = endpoint.replace("{" + el.name + "}", encodeURIComponent(value));
       else if (value !== "") body[el.name] = cast(el.getAttribute("data-cast"), value);
     });

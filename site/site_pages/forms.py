@@ -16,6 +16,7 @@ class Field:
     options: tuple[tuple[str, str], ...] = ()   # (value, label) for select; the value of a hidden field
     autocomplete: str = "off"
     send: str = "body"               # body | bearer (sent as Authorization: Bearer) | path ({name} in endpoint)
+    #                                  | secret (sent as the X-Request-Secret header, never in the URL)
     group: str = ""                  # shown only when the form's `kind` select has this value
     cast: str = ""                   # "" (string) | int | list (split on 、 , and spaces) in the JSON body
 
@@ -87,9 +88,11 @@ def request_forms(on_request: list[tuple[str, str]], departments: list[str]) -> 
 
 def status_forms() -> list[Form]:
     return [Form("status", "查询申请进度", "/api/portal/requests/{tracking}", (
-        Field("tracking", "申请编号", help="形如 YS-2026-000001", send="path"),
-        Field("api_key", "API 密钥", "password", required=False, help="选填：申请人凭密钥可查看完整记录",
-              send="bearer")), "查询", method="GET")]
+        Field("tracking", "申请编号", help="形如 YS-2026-000001，不区分大小写", send="path"),
+        Field("secret", "查询密码", "password", required=False, help="提交申请时显示的查询密码", send="secret"),
+        Field("api_key", "API 密钥", "password", required=False, help="没有查询密码时：申请人的 API 密钥",
+              send="bearer")), "查询", method="GET",
+        intro="须提供查询密码或申请人的 API 密钥，二者填一项即可。")]
 
 
 def report_forms(datasets: list[tuple[str, str]]) -> list[Form]:
