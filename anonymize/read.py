@@ -34,8 +34,12 @@ class InputError(Exception):
 
     def __init__(self, path: Path | str, problem: str, row: int | None = None):
         self.path, self.problem, self.row = str(path), problem, row
-        where = f" 第{row}行 (row {row})" if row else ""
-        super().__init__(f"{self.path}{where}: {problem}")
+        super().__init__(f"{self.path} {self.located}" if row else f"{self.path}: {problem}")
+
+    @property
+    def located(self) -> str:
+        """The problem with its row, without the file's path (for messages that name the file otherwise)."""
+        return f"第{self.row}行 (row {self.row}): {self.problem}" if self.row else self.problem
 
 
 @dataclass

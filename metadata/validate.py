@@ -295,7 +295,7 @@ def _check_source(c: _Collector, folder: Path, record: s.Record) -> None:
     try:
         header = read_header(path, record.source.encoding, record.source.sheet)
     except InputError as e:
-        c.err("source.file", e.problem)
+        c.err("source.file", f"{record.source.file} {e.located}")
         return
     problem = header_mismatch(header, [col.name for col in record.columns])
     if problem:

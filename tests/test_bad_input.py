@@ -243,3 +243,18 @@ def test_undecodable_bytes_name_row_and_column(tmp_path):
     src = tmp_path / "u.csv"
     src.write_bytes("编号,区县,备注\n1,鹿城区,正常\n2,".encode("gbk") + b"\xff\xfe" + ",正常\n".encode("gbk"))
     refused(tmp_path, src, "row 3", "column 2", "undecodable", args=("--encoding", "gbk"))
+
+
+def test_portal_build_names_a_broken_source_and_publishes_nothing(tmp_path):
+    from test_read_layouts import _dataset
+    datasets = tmp_path / "datasets"
+    folder = _dataset(datasets, "broken-stations", "stations.csv",
+                      [("区县", "text", ""), ("站点名称", "text", "")])
+    (folder / "stations.csv").write_text('区县,站点名称\n鹿城区,"五马街道服务站\n龙湾区,永中街道服务站\n',
+                                         encoding="utf-8")
+    cfg = write_config(tmp_path, datasets)
+    proc = subprocess.run([sys.executable, "-m", "portal", "--config", str(cfg), "build"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "stations.csv" in proc.stderr and "row 2" in proc.stderr and "unclosed quote" in proc.stderr
+    assert not list((tmp_path / "build").rglob("data.db"))
