@@ -133,6 +133,13 @@ def _check_names(files: dict[str, bytes]) -> None:
                             {"files": f"dataset.yaml + source file + recognizer files, at most {MAX_FILES}"})
 
 
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
 def _raw(files: dict[str, bytes]) -> dict:
     try:
         raw = yaml.safe_load(files.get("dataset.yaml", b"").decode("utf-8"))
@@ -286,8 +293,15 @@ class Workflow:
             raise WorkflowError(f"只能提交本部门（{who.department}）的数据集 (publishers submit their own "
                                 "department's datasets only)", 403)
         entry = self._served().get(ident) if ident else None
-        if entry is not None and entry["department"] != who.department:
+        owner = entry["department"] if entry is not None else self._owner_on_disk(ident) if ident else None
+        if owner is not None and owner != who.department:
             raise WorkflowError("该数据集由其他部门发布 (this dataset belongs to another department)", 403)
+
+    def _owner_on_disk(self, ident: str) -> str | None:
+        """The department of datasets/<ident>/ not yet served (approval would replace that folder)."""
+        raw = _raw({"dataset.yaml": _read_or_empty(Path(self.cfg.datasets_dir) / ident / "dataset.yaml")})
+        dept = raw.get("department")
+        return dept.get("name") if isinstance(dept, dict) and isinstance(dept.get("name"), str) else None
 
     def _record_submission(self, who, ident, files, record, result, incoming: Path) -> dict:
         from .publish import record_json

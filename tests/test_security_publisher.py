@@ -245,6 +245,17 @@ def test_a_recognizer_path_outside_the_submission_is_refused(live):
     assert sub["status"] == "failed" and "recognizers[0]" in [p["field"] for p in sub["problems"]]
     assert SECRET_MARK not in r.text
 
+
+def test_a_publisher_cannot_take_over_another_departments_unpublished_folder(live):
+    # datasets/<slug>/ of another department, not built yet: an approval would replace that folder.
+    theirs = make_dataset(live.work / "datasets", "unbuilt-stations", dept=OTHER_DEPT, seed=40)
+    before = (theirs / "stations.csv").read_bytes()
+    folder = make_dataset(live.work / "upload-takeover", "unbuilt-stations", seed=41)
+    with client(live, "pub1") as c:
+        r = c.post(f"{BASE}/submissions", json=upload(folder))
+    assert r.status_code == 403, r.text
+    assert (theirs / "stations.csv").read_bytes() == before
+
 # ---- item 14 (workflow part): unpublished history is not public -------------------------------------
 
 def test_unpublished_submission_history_is_for_staff_and_the_department_only(live):
