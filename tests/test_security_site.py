@@ -25,11 +25,12 @@ DATASET = "air-quality"
 PWN = "window.__pwned=(window.__pwned||[]).concat(['{}'])"
 # Each catalogue string carries markup meant to break out of the slot it lands in.
 PAYLOADS = {
-    "title": f"热线</title><script>{PWN.format('title')}</script>\"><img src=x onerror=\"{PWN.format('img')}\">",
+    "title": f"热线</title><script>{PWN.format('title')}</script>\"><img src=x onerror=\"{PWN.format('img')}\">"
+             f" *强调* [点我](javascript:{PWN.format('md')}) `代码`",
     "description": f"说明</script><script>{PWN.format('desc')}</script>\" onmouseover=\"{PWN.format('attr')}\" x=\"<!--",
     "keyword": f"词</script><!--<script>{PWN.format('kw')}</script>",
     "keyword2": f"\"onmouseover={PWN.format('kw2')} x=\"",
-    "department": f"部门</title><script>{PWN.format('dept')}</script>",
+    "department": f"部门</title><script>{PWN.format('dept')}</script>[链接](javascript:{PWN.format('mdd')})",
     "column": f"列</td><script>{PWN.format('col')}</script>",
     "usage": f"<a href=\"javascript:{PWN.format('href')}\">用法</a>",
     "email": f"javascript:{PWN.format('mail')}",

@@ -9,7 +9,7 @@ from metadata.schema import PERSONAL_KINDS
 from portal.provenance import citation
 
 from . import catalog as cat
-from .html import badge, block, cell, dl, esc, link, table
+from .html import badge, block, cell, dl, esc, link, md_text, table
 
 RULE_NAMES = {"keep": "保留", "drop": "删除，不发布", "mask": "掩码", "pseudonymize": "假名化（一致替换）",
               "generalize": "泛化"}
@@ -252,7 +252,7 @@ def front_matter(e: dict) -> str:
 
 
 def dataset_page(release: Path | None, e: dict, today: date, base_url: str, history: list[dict] = ()) -> str:
-    return "".join([front_matter(e), f"# {esc(e['title'])}\n\n", header(e, today), record_section(e),
+    return "".join([front_matter(e), f"# {md_text(e['title'])}\n\n", header(e, today), record_section(e),
                     status_section(e, today), fields_section(e), preview_section(release, e), downloads_section(e),
                     api_section(e, base_url), citation_section(e, today), receipt_section(e),
                     history_section(list(history)), jsonld(e, base_url)])

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date
 
 from . import catalog as cat
-from .html import badge, block, esc, link, table
+from .html import badge, block, esc, link, md_text, table
 from .request_stats import department_section
 from .stats import timeliness
 
@@ -22,7 +22,7 @@ def department_page(name: str, entries: list[dict], today: date, requests: dict 
              esc(e["record"]["update_frequency"]), esc(e["record"]["last_updated"]),
              badge(cat.STATUS_LABELS[cat.status(e, today)], cat.status(e, today))] for e in entries]
     timely = "；".join(f"{k} {n} 个" for k, n in timeliness(entries, today))
-    return (f"# {esc(name)}\n\n" + block(f"<p>本部门提供 {len(entries)} 个数据集。更新及时性：{esc(timely)}。</p>")
+    return (f"# {md_text(name)}\n\n" + block(f"<p>本部门提供 {len(entries)} 个数据集。更新及时性：{esc(timely)}。</p>")
             + "## 数据集\n\n" + block(table(["数据集", "开放属性", "更新频率", "最近更新", "状态"], rows, f"{name}的数据集"))
             + department_section(name, requests))
 

@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 import html
+import re
+
+# Python-Markdown's backslash escapes: a title's * _ [ ] ( ) ` ... must stay text, not become
+# emphasis, code or a link (a "[x](javascript:...)" title would otherwise be an active link).
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!])")  # ">" needs none: it becomes &gt;
 
 
 def esc(v) -> str:
     """Escape a value for HTML text or an attribute; None becomes an empty string."""
     return html.escape("" if v is None else str(v), quote=True)
+
+
+def md_text(v) -> str:
+    """A value for a Markdown line (the page's H1): Markdown-escaped, then HTML-escaped (so the
+    backslashes never land inside an entity such as &#x27;)."""
+    return esc(MARKDOWN_SPECIALS.sub(r"\\\1", "" if v is None else str(v)))
 
 
 def cell(v) -> str:
