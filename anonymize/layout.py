@@ -9,8 +9,9 @@ WINDOW_ROWS = 60        # rows read before the header is chosen (titles and note
 HEADER_CELL_MAX = 40    # a column name is short; a title or a note is a sentence
 GROUP_JOIN = "_"
 
-# "填报单位：某局", "单位：元", "填报日期: 2024-06-30": a short label, a colon outside brackets, a value.
-_LABELLED = re.compile(r"[^\d：:（）()\[\]【】]{1,15}[：:]\s*\S")
+# "填报单位（盖章）：某局", "单位：元", "填报日期: 2024-06-30": a short label (bracketed asides allowed), a
+# colon outside brackets, a value. "金额（单位：元）" is a column name, not a caption.
+_LABELLED = re.compile(r"(?:[^\d：:（(【\[]|（[^）]*）|\([^)]*\)|【[^】]*】){1,20}[：:]\s*\S")
 # Values, not names: numbers (1,234.56, -3, 12%), dates (2024-06-30, 2024/6/30), long digit strings (IDs).
 _NUMERIC = re.compile(r"[+\-]?[\d,]*\.?\d+%?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*|[\dXx\s\-]{6,}")
 

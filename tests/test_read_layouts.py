@@ -88,10 +88,10 @@ def test_the_header_is_found_by_shape_not_by_known_words(tmp_path):
 
 def test_a_one_cell_line_inside_the_data_is_kept_as_a_record(tmp_path):
     """Only note lines after the last record are dropped; a sparse record in the middle stays."""
-    grid = [HEADER, DATA[0], ["", "", "空站点", "", ""], DATA[1]]
+    grid = [HEADER, DATA[0], ["", "", "", "0", ""], DATA[1]]
     rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", grid))
     assert_table(rows, HEADER, 3)
-    assert rows[2] == ["", "", "空站点", "", ""] and rep["read"]["rows_skipped_below_table"] == []
+    assert rows[2] == ["", "", "", "0", ""] and rep["read"]["rows_skipped_below_table"] == []
 
 
 TOP = ["序号", "姓名", "考试成绩", "", "", "备注"]
@@ -248,3 +248,9 @@ def test_a_line_break_typed_into_a_header_cell_is_not_part_of_the_name(tmp_path)
     wb.save(tmp_path / "t.xlsx")
     rows, _, _ = anonymize(tmp_path, tmp_path / "t.xlsx")
     assert rows[0] == ["序号", "站点名称", "Service count"]
+
+
+def test_a_caption_with_an_aside_is_skipped_and_a_unit_in_a_column_name_is_not_a_caption(tmp_path):
+    grid = [["填报单位（盖章）：某某局", "报送日期：2026-06-30"], ["项目", "金额（单位：元）"], ["办公经费", "1200"]]
+    rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", grid))
+    assert rows == grid[1:] and rep["read"]["rows_skipped_above_header"] == [1]
