@@ -12,6 +12,7 @@ from .accounts import Registry, load_sender
 from .config import Config
 from .crypto import Crypto
 from .identity import load_verifier
+from .no_echo import NoEcho, sent_values
 from .quota import REGISTER_PAGE, Limiter, tiers
 from .store import Store, now_iso, open_store
 
@@ -286,6 +287,12 @@ def check_request(scope, params) -> None:
     from .params import problems
     if _data_path(scope["path"]) and scope.get("method", "GET") not in READ_METHODS:
         raise Refused(405, "数据接口只读，仅支持 GET (the data API is read-only: use GET)")
+    parts = scope["path"].strip("/").split("/")
+    # /data.csv without ?sql= makes Datasette fail (a 500); /data.json is the catalogue export (ours).
+    if len(parts) == 1 and parts[0].partition(".")[2] not in ("", "json") \
+            and not any(k == "sql" and v.strip() for k, v in params) \
+            and _data_path(scope["path"]):
+        raise Refused(400, "数据库级导出须带 ?sql= 查询，整表请用 /data/<表名>.csv (a database export needs ?sql=)")
     bad = problems(params) if _data_path(scope["path"]) else []
     if bad:
         raise Refused(400, f"参数值无效：{'、'.join(bad)} (invalid parameter value: {', '.join(bad)})")
@@ -299,6 +306,7 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
         return await app(scope, receive, send)
     params = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
     db, dataset = target(path, params)
+    asked = params  # as sent (params may be narrowed below)
     ip = client_ip(scope)
     actor, decision, status, counter = Actor(), None, 0, RowCounter()
     table = tiers(svc.cfg.quotas)
@@ -371,7 +379,8 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
     pending = audit.Pending(svc.audit_key, _entry(scope, actor, ip, dataset, 0, 0))
     token = audit.PENDING.set(pending)
     try:
-        await app(scope, receive, counting_send)
+        # Errors that quote a sent value back get a fixed message (the SQL editor page keeps the query).
+        await app(scope, receive, NoEcho(counting_send, sent_values(asked), keep_html=wants_sql(asked)))
         rows = counter.rows()
         if counter.fixed is not None and (status != 200 or scope.get("method") == "HEAD"):
             rows = 0   # a download not sent (304, HEAD, error) returned no rows

@@ -185,6 +185,8 @@ def test_malformed_input_is_a_4xx_with_a_whole_body(srv, sql_key):
             "CSV timeout": c.get("/data.csv", params={
                 "sql": "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r"}),
             "CSV bad SQL": c.get("/data.csv", params={"sql": "select no_such_column from [air-quality]"}),
+            "CSV without SQL": c.get("/data.csv", params={"_size": "5"}),               # found by the fuzz run
+            "CSV empty SQL": c.get("/data.csv", params={"sql": ""}),
         }
     for what, r in answers.items():
         assert 400 <= r.status_code < 500, (what, r.status_code, r.text[:200])
@@ -199,6 +201,7 @@ def test_errors_quote_nothing_sent_and_carry_an_id_found_in_the_log(srv):
     with client(srv) as c:
         answers = [c.get("/data/hotline-12345.json", params={"_sort": MOBILE}),
                    c.get("/data/hotline-12345.json", params={"_size": MOBILE}),
+                   c.get("/data/hotline-12345.json", params={"_shape": f"x{MOBILE}"}),     # Datasette's own 400
                    c.get("/api/3/action/datastore_search", params={
                        "resource_id": "air-quality", "filters": json.dumps({MOBILE: 1})}),
                    c.get("/api/3/action/datastore_search", params={"resource_id": "air-quality", "sort": MOBILE}),
