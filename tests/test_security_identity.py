@@ -272,7 +272,7 @@ def test_cli_as_needs_the_staff_key_unless_run_by_the_state_owner(built_portal, 
         assert proven.returncode == 0 and tracking in proven.stdout, proven.stderr
     finally:
         os.chown(state, owner, -1)
-    cli = [r for r in _audit_rows(srv) if r["method"] == "CLI"]
+    cli = [r for r in _audit_rows(srv) if r["path"].startswith("/cli/requests/")]
     assert [(r["account_id"], r["key_prefix"], r["client_ip"], r["path"], r["status"]) for r in cli] == [
         (pub_id, pub_key[:12], f"local:{getpass.getuser()}", "/cli/requests/accept", 200)]
 
