@@ -546,6 +546,9 @@ def open_table(path: Path | str, encoding: str | None = None, sheet: str | None 
     if path.stat().st_size == 0:
         raise InputError(path, "文件为空 (empty file)")
     kind = _kind(path)
+    if kind == "xls" and path.suffix.lower() in (".xlsx", ".xlsm"):   # Excel keeps encrypted workbooks in one
+        raise InputError(path, "工作簿已加密，或是改名的旧版 .xls 文件；请取消密码，或另存为 .xlsx 或 CSV (an encrypted "
+                               "workbook or a renamed old .xls: remove the password, or save it as .xlsx or CSV)")
     if kind == "xls":
         raise InputError(path, "不支持旧版 Excel (.xls) 文件，请在 Excel/WPS 中另存为 .xlsx 或 CSV (old Excel .xls is "
                                "not supported: save it as .xlsx or CSV)")

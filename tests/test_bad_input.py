@@ -73,6 +73,12 @@ def test_an_old_excel_file_renamed_to_csv_is_still_named_for_what_it_is(tmp_path
     refused(tmp_path, src, "save it as .xlsx or CSV")
 
 
+def test_an_encrypted_workbook_says_so(tmp_path):
+    src = tmp_path / "名单.xlsx"     # Excel stores a password-protected workbook in a compound file
+    src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    refused(tmp_path, src, "encrypted workbook", "remove the password")
+
+
 def _workbook_without_sheets(path: Path) -> Path:
     openpyxl.Workbook().save(path.with_suffix(".tmp"))
     with zipfile.ZipFile(path.with_suffix(".tmp")) as zin, zipfile.ZipFile(path, "w") as zout:
