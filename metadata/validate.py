@@ -170,7 +170,9 @@ def _check_recognizers(c: _Collector, folder: Path, record: s.Record) -> None:
     from anonymize.registry import RecognizerFileError, read_file
     for i, name in enumerate(record.recognizers):
         try:
-            read_file(folder / name)
+            read_file(source_path(folder, name))  # like the source: a file of this folder, links kept inside
+        except SourcePathError as e:
+            c.err(f"recognizers[{i}]", f"{name}: {e}")
         except RecognizerFileError as e:
             for _, problem in e.problems:
                 c.err(f"recognizers[{i}]", f"{name}: {problem}")
@@ -245,7 +247,7 @@ def _record(c: _Collector, folder: Path) -> s.Record | None:
 
 
 class SourcePathError(ValueError):
-    """source.file does not name a regular file inside the dataset folder."""
+    """A file dataset.yaml names (source.file, recognizers) is not a regular file inside the dataset folder."""
 
 
 def plain_file_name(name: str) -> bool:
@@ -255,7 +257,7 @@ def plain_file_name(name: str) -> bool:
 
 
 def source_path(folder: Path, name: str) -> Path:
-    """The source file `name` inside `folder`: a plain file name whose real path (links followed) is a
+    """The file `name` (source, recognizers) inside `folder`: a plain file name whose real path (links followed) is a
     regular file directly in the folder. Publishing reads only what this returns, so nothing outside
     the dataset folder (another department's data, the portal's keys) can ever be read as a source."""
     if not plain_file_name(name):
@@ -263,7 +265,7 @@ def source_path(folder: Path, name: str) -> Path:
     base = Path(folder).resolve()
     real = (base / name).resolve()
     if real.parent != base:
-        raise SourcePathError("源文件是指向数据集目录之外的链接 (the source file links outside the dataset folder)")
+        raise SourcePathError("该文件是指向数据集目录之外的链接 (the file links outside the dataset folder)")
     if not real.is_file():
         raise SourcePathError(f"文件不存在 (file not found: {name})")
     return real

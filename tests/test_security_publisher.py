@@ -144,10 +144,17 @@ def test_catalog_validate_and_build_refuse_a_source_outside_the_folder(tmp_path)
     pathy = make_dataset(datasets, "pathy-stations", seed=10)
     yml = pathy / "dataset.yaml"
     yml.write_text(yml.read_text().replace("file: stations.csv", f"file: '{outside / 'stations.csv'}'"))
+    linked_rules = make_dataset(datasets, "linked-rules", seed=11)
+    (tmp_path / "rules.yaml").write_text(DENY_YAML, encoding="utf-8")
+    os.symlink(tmp_path / "rules.yaml", linked_rules / "rules.yaml")
+    with (linked_rules / "dataset.yaml").open("a", encoding="utf-8") as f:
+        f.write("recognizers: [rules.yaml]\n")
     config = write_config(tmp_path, datasets)
     checked = run_portal(config, "catalog", "validate", check=False)
+    out = checked.stdout + checked.stderr
     assert checked.returncode != 0
-    assert "linked-stations" in checked.stdout + checked.stderr and "pathy-stations" in checked.stdout + checked.stderr
+    assert all(f"{ident}/dataset.yaml: {field}" in out for ident, field in (
+        ("linked-stations", "source.file"), ("pathy-stations", "source.file"), ("linked-rules", "recognizers[0]")))
     built = run_portal(config, "build", check=False)
     assert built.returncode != 0 and not (tmp_path / "build" / "current").exists()
 
