@@ -212,7 +212,8 @@ def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None
             if len(preview) < PREVIEW_ROWS:
                 preview.append(list(row))
     finally:  # a failing row still leaves the report of the rows before it
-        result.update(report=report.as_dict(), report_text=report.as_text(), rows=report.rows)
+        result.update(report={**report.as_dict(), "read": table.notes.as_dict()}, rows=report.rows,
+                      report_text="\n".join([report.as_text(), *table.notes.as_text()]))  # rows skipped, ...
     k = report.k_anonymity
     if k is not None:
         qi = [header.index(c) for c in k.columns]
