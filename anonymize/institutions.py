@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import re
 
+from . import names
+
 # What an institution's row keeps: its address, its landlines, a generic mailbox (see generic_email).
 # CN_MOBILE is absent on purpose: a mobile is a person's even in an institution's row.
 ORG_KEEP = frozenset({"CN_ADDRESS", "CN_LANDLINE", "EMAIL_GENERIC"})
@@ -22,6 +24,10 @@ _ORG_SUFFIXES = (
     " 委员会 村委会 居委会 管委会 办事处 街道办 政府 人民政府 法院 人民法院 检察院 公安局 派出所 大队 中队 支队"
     " 交警大队 消防站 管理局 管理处 管理所 服务中心 服务站 中心 企业 商店 超市 酒店 饭店 宾馆 药店 药房 加油站"
     " 个体工商户 工厂 俱乐部 图书馆 博物馆 纪念馆 体育馆 文化馆 美术馆 养老院 敬老院 福利院 物业 物业公司"
+    # branches: 某某医院宗关院区, 某某学校东校区, 某某银行营业厅
+    " 院区 分院 校区 分校 分部 分所 分中心 分店 门店 营业厅 服务部 服务处 工作站 联络处 代表处 分社 支队 分局"
+    # public facilities and places, which a table lists like institutions (设施名称, 站点名称)
+    " 公园 游园 广场 绿地 景区 停车场 公厕 驿站 码头 车站 水库 小区 花园 市场 体育场 监测站 监测点 避难场所"
 ).split()
 _ORG_SINGLE = "局委办处科所站馆院厂店行社部会队园场厅室坊铺庄寺宫"
 _FORM = r"(?:[(（][^()（）]{1,12}[)）])?"  # 某某商店（个体工商户）, 某某企业(普通合伙)
@@ -56,3 +62,21 @@ def generic_email(address: str) -> bool:
     education or non-profit domain (*.gov.cn, *.edu.cn, *.org.cn)."""
     local, _, domain = address.lower().partition("@")
     return bool(_GENERIC_LOCAL.match(local) or _INSTITUTION_DOMAIN.search(domain))
+
+
+# A public line named in a text before its number: 咨询电话0571-87966123, 服务热线：12345.
+PUBLIC_LINE_BEFORE = re.compile("(?:咨询|服务|值班|办公|投诉|举报|监督|热线|客服|总机|传真|查询|受理)(?:电话|热线|专线)?(?:号码)?[：:为是\\s]{0,2}$")
+
+# A subject cell shaped like a person's name: 2-4 Han characters, a dotted name, or 2-4 Latin words.
+_NAME_SHAPE = re.compile("[\u3400-\u9fff\U00020000-\U0003134f]{2,4}|[\u3400-\u9fff]{1,8}[·•・．‧･][\u3400-\u9fff·•・．‧･]{1,12}"
+                         "|[A-Za-z][A-Za-z'.\\-]*(?:\\s+[A-Za-z][A-Za-z'.\\-]*){1,3}")
+
+
+def name_shaped(value: str) -> bool:
+    """The value could be a person's name on its own (达瓦次仁, CHEUNG Chi Keung), not a brand, a title or a
+    place (永强公园, 西山游园: a place or organisation suffix ends it)."""
+    v = value.strip()
+    return _NAME_SHAPE.fullmatch(v) is not None and v[-1] not in _PLACE_END
+
+
+_PLACE_END = frozenset(names.PLACE_SUFFIX_SINGLE)

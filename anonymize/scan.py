@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from . import operators
 from .headers import HeaderMatch, is_blank
-from .institutions import ORG_KEEP, generic_email, is_org_name
+from .institutions import ORG_KEEP, PUBLIC_LINE_BEFORE, generic_email, is_org_name, name_shaped
 from .detect import PERSONAL_ENTITIES, SPEC_BY_ENTITY, find
 
 SAMPLE_ROWS = 2000
 MEMO_MAX_LEN = 40          # short cells repeat (categories, districts): remember their scan result
 MEMO_MAX_ITEMS = 200_000   # bounded, so memory does not grow with the number of rows
 CATEGORY_MAX = 200         # at most this many distinct values make a category set
+CATEGORY_REPEAT_MIN = 10  # a name-shaped value seen this often (and in 2% of the sample) is a category
 SHAPE_MIN = 50             # a code shape is learned only from this many clean sample cells
 
 ENTITY_LABELS = {
@@ -81,8 +82,9 @@ class Profile:
 
     def describe(self) -> str:
         text = self._describe()
-        if self.keep:
-            text += f"; keeps {'/'.join(sorted(self.keep))}"
+        shown = sorted(k for k in self.keep if k != NAME_SHAPED_ONLY)
+        if shown:
+            text += f"; keeps {'/'.join(shown)}"
         if self.why:
             text += f" [{self.why}]"
         if self.org_row is not None:
@@ -109,7 +111,10 @@ WHOLE_CELL_ENTITIES = frozenset(
 # Entities a cell cannot be without a digit: 无电话 or 发放至社会保障卡 in such a column is scanned, not redacted.
 DIGIT_ENTITIES = WHOLE_CELL_ENTITIES - {"PERSON", "EMAIL"}
 # What a column of a thing's names or codes (犬名, 芯片编号, 预约编号) keeps: its values are not a person's.
-THING_KEEP = frozenset("PERSON CN_RESIDENT_ID BANK_CARD CN_PASSPORT CN_HMT_PERMIT CN_PERSONAL_NUMBER".split())
+THING_KEEP = frozenset({"PERSON"})  # a thing's code keeps nothing: a licence numbered with an ID is the ID
+# A marker in `allowed` (like EMAIL_GENERIC): in the subject column, only a name-shaped cell is redacted whole.
+NAME_SHAPED_ONLY = "PERSON_NAME_SHAPED_ONLY"
+_THING_CODE = re.compile("编号|编码|代码|号码|号|文号")
 # Header kinds after which sampling may not call a column an identifier of a person.
 _NOT_PROMOTED = frozenset("org org_contact public_contact nonperson describes_kind".split())
 
@@ -125,12 +130,18 @@ def profile_column(cells: list[str], free_text: bool = False, header_entity=None
     if entity in WHOLE_CELL_ENTITIES or entity == "CN_ADDRESS":
         return Profile("identifier", entity=entity, whole=True, by_header=True, why=why)
     if match and match.kind == "nonperson":
-        return Profile("free_text", keep=THING_KEEP, why=why)
+        names_of_things = not _THING_CODE.search(match.rule)
+        return Profile("free_text", keep=THING_KEEP if names_of_things else frozenset(), why=why)
     values = [c for c in cells if c]
     if not values:
         return Profile("clean", safe_fixed=True, why=why)
     hits = {v: [f for f in find(v)] for v in set(values)}
     personal = {v: [f for f in fs if f.entity in PERSONAL_ENTITIES] for v, fs in hits.items()}
+    # A surname-led value repeated across many rows is a category (柴犬, 麻醉科), not one person's name.
+    counts, cat_min = Counter(values), max(CATEGORY_REPEAT_MIN, len(values) // 50)
+    for v, fs in personal.items():
+        if fs and counts[v] >= cat_min and all(f.entity == "PERSON" for f in fs):
+            personal[v] = []
     whole = Counter(fs[0].entity for v, fs in personal.items() if len(fs) == 1
                     and fs[0].end - fs[0].start >= len(v.strip()))
     n_whole = sum(whole[e] for e in whole)
@@ -157,7 +168,7 @@ def profile_column(cells: list[str], free_text: bool = False, header_entity=None
 
 
 # How much of a subject column must name organisations for the table to hold institutions' rows.
-ORG_SHARE_MIN = 0.2
+ORG_SHARE_MIN = 0.01  # low: rows are still decided one by one, this only switches the per-row check on
 
 
 def profile_table(header: list[str], sample: list[list[str]], matches: list, free: list[bool],
@@ -188,8 +199,13 @@ def profile_table(header: list[str], sample: list[list[str]], matches: list, fre
         if kind == "org_contact":  # a person's row of a mixed table: scanned, nothing kept
             person = profile_column(cols[i], free[i], None)
             person = Profile("clean", safe_fixed=True) if person.kind == "identifier" else person
-        elif kind == "mixed":
-            person = profile_column(cols[i], free[i], HeaderMatch("personal", m.entity, m.rule))
+        elif kind == "mixed" or (i == subject and gated):
+            # 行政相对人名称 of a sole trader, 单位名称或姓名 of a person: that row's name is a person's
+            entity = m.entity if kind == "mixed" else "PERSON"
+            person = profile_column(cols[i], free[i], HeaderMatch("personal", entity, m.rule))
+            if entity == "PERSON":
+                person = _with(person, keep=frozenset({NAME_SHAPED_ONLY}),
+                               why=person.why + "; the row's name: redacted whole where it is shaped like a person's")
         else:
             person = profile_column(cols[i], free[i], m)
         per_row = gated and (kind in ("contact", "org_contact", "mixed") or i == subject
@@ -295,6 +311,8 @@ def _kept(f, value: str, allowed: frozenset) -> bool:
     """An allowed entity stays; an e-mail stays as an institution's only when it is a generic mailbox."""
     if f.entity == "EMAIL" and "EMAIL" not in allowed and "EMAIL_GENERIC" in allowed:
         return generic_email(value[f.start:f.end])
+    if f.entity == "CN_LANDLINE" and PUBLIC_LINE_BEFORE.search(value, max(0, f.start - 8), f.start):
+        return True  # 咨询电话0571-87966123: a service line named as such is public wherever it is written
     return f.entity in allowed
 
 
@@ -322,7 +340,7 @@ def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset =
     """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -), has
     no digit where the entity needs digits (无电话), or names an organisation in a name column."""
     if is_blank(value) or entity in allowed or (entity in DIGIT_ENTITIES and not _DIGIT.search(value)) \
-            or (entity == "PERSON" and is_org_name(value)):
+            or (entity == "PERSON" and (is_org_name(value) or (NAME_SHAPED_ONLY in allowed and not name_shaped(value)))):
         return scan_cell(scanner, value, allowed, header)
     if entity == "CN_ADDRESS":
         new = address_whole(value)

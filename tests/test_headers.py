@@ -121,3 +121,24 @@ def test_a_cell_without_digits_in_a_number_column_is_not_an_identifier():
     out = list(out)
     assert out[0][1:] == ["无电话", "发放至社会保障卡"]
     assert "12345678" not in out[1][1] and out[1][2] == "［银行卡号］"
+
+
+def test_a_things_code_keeps_no_identifier_in_it():
+    """许可编号 is a thing's code, yet a licence numbered with its holder's ID number is that ID."""
+    from anonymize.checksums import id_check_digit
+    rid = "33030219880506123" + id_check_digit("33030219880506123")
+    rows = [[rid, "小型汽车"]] * 3
+    _, out, _ = desensitize(["许可编号", "号牌种类"], iter(rows), None, b"k" * 32, "t")
+    assert all(r[0] != rid and r[1] == "小型汽车" for r in out)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_surname_led_categories_repeated_across_rows_are_not_names(seed):
+    """A category column (dog breeds, departments) whose few values start with a surname character."""
+    f, rng = Faker("zh_CN"), random.Random(seed)
+    f.seed_instance(seed)
+    cats = ["柴犬", "金毛", "麻醉科", "田园犬", "马犬"]
+    rows = [[rng.choice(cats), f.name()] for _ in range(400)]
+    _, out, _ = desensitize(["品种", "犬主姓名"], iter(rows), None, b"k" * 32, "t")
+    for before, after in zip(rows, out):
+        assert after[0] == before[0] and after[1] == "［姓名］"

@@ -27,7 +27,7 @@ def address(f, rng):
 
 
 def landline(rng):
-    return f"0{rng.randint(10, 99)}-{rng.randint(2, 8)}{rng.randint(0, 9999999):07d}"
+    return f"{rng.choice(['010', '021', '027', '0571', '0577', '0532'])}-{rng.randint(2, 8)}{rng.randint(0, 9999999):07d}"
 
 
 def mobile(rng):
@@ -101,3 +101,30 @@ def test_a_public_service_line_stays_in_every_row():
     _, out, report = desensitize(["姓名", "手机号码", "经办机构电话"], iter(rows), None, KEY, "t")
     for before, after in zip(rows, out):
         assert after[0] == "［姓名］" and before[1] not in after[1] and after[2] == before[2]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_sole_traders_row_names_a_person(seed):
+    """A register of organisations where some rows are individuals registered under their own name: those
+    names (Chinese, dotted, romanized) go, organisations' names, brands and places stay."""
+    f, rng = _fake(seed)
+    people = [f.name(), "迪丽努尔·艾买提", "CHEUNG Chi Keung", f.name()]
+    keep = [org_name(f, rng), "西山游园", org_name(f, rng), org_name(f, rng)]
+    rows = [[p if i % 2 else k, address(f, rng)] for i, (p, k) in enumerate(zip(people * 5, keep * 5))]
+    _, out, report = desensitize(["行政相对人名称", "住所"], iter(rows), None, KEY, "t")
+    for i, (before, after) in enumerate(zip(rows, out)):
+        if i % 2:
+            assert after[0] == "［姓名］" and before[1] not in after[1]
+        else:
+            assert after == before
+    assert "shaped like a person's" in report.columns[0].profile
+
+
+@pytest.mark.parametrize("words", ["咨询电话", "服务热线：", "值班电话为", "办公电话"])
+def test_a_service_line_named_in_text_stays(words):
+    rng = random.Random(5)
+    rows = [[f"已告知申请人{words}{landline(rng)}，家属电话{landline(rng)}"] for _ in range(10)]
+    _, out, _ = desensitize(["备注"], iter(rows), None, KEY, "t")
+    for (before,), (after,) in zip(rows, out):
+        public, private = before.split(words)[1].split("，")[0], before.rsplit("电话", 1)[1]
+        assert public in after and private not in after
