@@ -25,8 +25,15 @@ def decode(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _plainly_impersonal(text: str) -> bool:
+    """ASCII with under 5 digits and no @ (e.g. `_size=10`, `_sort=pm25`): nothing the detector could find."""
+    return text.isascii() and "@" not in text and sum(ch.isdigit() for ch in text) < 5
+
+
 def redact(text: str) -> str:
     """Personal values replaced by <ENTITY> (the project's detector), then any long digit run by <NUMBER>."""
+    if _plainly_impersonal(text):
+        return text
     out = text
     for f in sorted(find(text), key=lambda f: f.start, reverse=True):
         out = out[:f.start] + f"<{f.entity}>" + out[f.end:]
