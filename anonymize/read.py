@@ -1,6 +1,7 @@
 """Read a department's raw table (CSV/TSV in any common encoding, or XLSX) as a header and a row stream."""
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
@@ -51,6 +52,15 @@ class ReadNotes:
     header_rows: list[int] = field(default_factory=list)
     skipped_below: list[int] = field(default_factory=list)    # note lines after the last record
     control_chars: Counter = field(default_factory=Counter)   # column name -> characters removed
+    anchors: list[tuple[int, int]] = field(default_factory=list)  # (data row index, its source row) at jumps
+
+    def source_row(self, n: int) -> int:
+        """The source row of output line n (header = 1, first data row = 2), as a message should name it."""
+        at = bisect.bisect_right(self.anchors, (n - 2, float("inf"))) - 1
+        if at < 0:
+            return n
+        k, num = self.anchors[at]
+        return num + (n - 2 - k)
 
     def as_dict(self) -> dict:
         return {"delimiter": self.delimiter, "sheet": self.sheet, "rows_skipped_above_header": self.skipped_above,
@@ -240,13 +250,21 @@ class _Rows:
             return row + [""] * (n - len(row))
         return row
 
-    def _step(self, num: int, row: list[str]) -> list[list[str]]:
+    def _step(self, num: int, row: list[str], k: int) -> list[list[str]]:
+        """The data rows this record releases (none, itself, or held note-like lines and itself); k is the
+        number of data rows yielded before them."""
         if not any(c.strip() for c in row):
             return []
         if layout.note_like(row, self.n):
             self.pending.append((num, row))
             return []
-        out = [self.fit(p, r) for p, r in self.pending] + [self.fit(num, row)]
+        self.pending.append((num, row))
+        out, anchors = [], self.notes.anchors
+        for p, r in self.pending:
+            out.append(self.fit(p, r))
+            if not anchors or anchors[-1][1] + (k - anchors[-1][0]) != p:
+                anchors.append((k, p))      # the numbering jumps here (a skipped line)
+            k += 1
         self.pending.clear()
         return out
 
@@ -254,18 +272,24 @@ class _Rows:
         """`first`: (row number, cells) read with the header; then the source's records, numbered only
         where a message or a note needs it."""
         n, pending, watch, where = self.n, self.pending, source.watch, source.where
+        k = 0   # data rows yielded: notes.source_row maps them back to source rows
         try:
             for num, row in first:
-                yield from self._step(num, row)
+                out = self._step(num, row, k)
+                k += len(out)
+                yield from out
             for row in source.records:
                 if len(row) == n and not pending and not watch.seen:
-                    k = n - row.count("")
-                    if k > 3 or (k > 1 and 2 * k >= n):
+                    filled = n - row.count("")
+                    if filled > 3 or (filled > 1 and 2 * filled >= n):
+                        k += 1
                         yield row               # the common case, kept cheap
                         continue
                 if watch.seen:
                     row = _clean(row, self.header, self.notes)
-                yield from self._step(where(row), row)
+                out = self._step(where(row), row, k)
+                k += len(out)
+                yield from out
             self.notes.skipped_below = [num for num, _ in pending]
         except (csv.Error, UnicodeDecodeError) as e:
             raise source.error(e) from None

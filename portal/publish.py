@@ -54,7 +54,7 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     cols = [record.column(h) for h in header]
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],
-                                       report.k_anonymity)
+                                       report.k_anonymity, table.notes.source_row)
     except tables.RowProblem as e:
         raise PublishError(str(e)) from None
     for c in cols:

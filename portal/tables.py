@@ -53,8 +53,9 @@ def _text(value: str, where: str):
 class Typed:
     """Types rows column by column and hashes them as published; `source` names the file in errors."""
 
-    def __init__(self, columns: list, source: str):
+    def __init__(self, columns: list, source: str, row_of: Callable[[int], int] | None = None):
         self.columns, self.source = columns, source
+        self.row_of = row_of or (lambda n: n)   # output line -> source row (title lines, skipped blanks)
         self._convert: list[Callable] = [
             _text if SQL_TYPES[c.type] is str else (lambda v, where, t=c.type: coerce(v, t, where))
             for c in columns]
@@ -72,7 +73,7 @@ class Typed:
             return [f(v, "") for f, v in zip(self._convert, row)]
         except RowProblem:  # name the place only now: building it per cell would cost more than typing
             for c, f, v in zip(self.columns, self._convert, row):
-                f(v, f"{self.source} 第{n}行 列'{c.name}'")
+                f(v, f"{self.source} 第{self.row_of(n)}行 列'{c.name}'")
             raise
 
     def values(self, positions: list[int], values) -> list:
@@ -92,7 +93,8 @@ class Typed:
 
 
 def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[list[str]], source: str,
-          search_columns: Iterable[str] = (), k: KReport | None = None) -> tuple[int, str]:
+          search_columns: Iterable[str] = (), k: KReport | None = None,
+          row_of: Callable[[int], int] | None = None) -> tuple[int, str]:
     """Create `table` and insert the rows (with a bigram full-text index of `search_columns`).
     k: the k-anonymity report of a deferred stream (desensitize(defer_k=True)); its decision is applied
     to the written rows once the stream ends. Returns (rows written, content hash)."""
@@ -103,7 +105,7 @@ def write(db: sqlite_utils.Database, table: str, columns: list, rows: Iterable[l
     if indexed:
         db.execute(f"create virtual table [{table}_fts] using fts5(text)")
     insert_fts = f"insert into [{table}_fts] (rowid, text) values (?, ?)"
-    typed, count = Typed(columns, source), 0
+    typed, count = Typed(columns, source, row_of), 0
     for batch in _batches(enumerate(rows, start=2), BATCH):
         values = [typed.row(n, row) for n, row in batch]
         with db.conn:

@@ -264,3 +264,16 @@ def test_portal_build_names_a_broken_source_and_publishes_nothing(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "stations.csv" in proc.stderr and "row 2" in proc.stderr and "unclosed quote" in proc.stderr
     assert not list((tmp_path / "build").rglob("data.db"))
+
+
+def test_a_value_of_the_wrong_type_is_named_by_its_source_row_below_titles_and_blank_lines(tmp_path):
+    from test_read_layouts import _dataset
+    datasets = tmp_path / "datasets"
+    folder = _dataset(datasets, "typed-stations", "stations.csv", [("区县", "text", ""), ("服务次数", "integer", "")])
+    lines = ["各区县服务次数", "填报单位：某局", "区县,服务次数", "鹿城区,1", "", "龙湾区,2", "瓯海区,很多"]
+    (folder / "stations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = write_config(tmp_path, datasets)
+    proc = subprocess.run([sys.executable, "-m", "portal", "--config", str(cfg), "publish"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "stations.csv 第7行 列'服务次数'" in proc.stderr, proc.stderr
