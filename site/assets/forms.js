@@ -74,7 +74,7 @@
     if (data.code_sent) line(out, "odp-key", "验证码已发送到您的手机，请在下方输入。");
     if (data.key) line(out, "odp-key", "您的 API 密钥（只显示这一次）：", data.key);
     if (data.tracking) line(out, "odp-key", "申请编号：", data.tracking);
-    if (data.secret) line(out, "odp-key", "查询密码（只显示这一次，请与申请编号一起妥善保存）：", data.secret);
+    if (data.secret) line(out, "odp-key", "查询密码（只显示这一次，请妥善保存）：", data.secret);
     if (data.account && data.account.id !== undefined) {
       line(out, "odp-key", "账户编号：", String(data.account.id));
       document.querySelectorAll("input[name=account_id]").forEach(function (el) { el.value = data.account.id; });
