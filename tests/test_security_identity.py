@@ -188,7 +188,7 @@ def test_a_registration_committed_before_kill_has_its_audit_entry(built_portal, 
     assert entries == [("POST", "/api/portal/register", 202)]   # ...and so was its audit entry
 
 
-def test_every_committed_key_and_filing_has_its_audit_entry_after_sigkill(built_portal, tmp_path, serve):
+def test_every_committed_key_has_its_audit_entry_after_sigkill(built_portal, tmp_path, serve):
     import signal
     import threading
     import time
@@ -226,7 +226,9 @@ def test_every_committed_key_and_filing_has_its_audit_entry_after_sigkill(built_
     finally:
         db.close()
     assert keys >= len(acked) >= 20
-    assert entries == keys          # not one committed key without its entry, none counted twice
+    # Not one committed key without its entry, none counted twice. (Kill timing decides whether the old
+    # write-after-answer code fails here; the paused registration above fails it every time.)
+    assert entries == keys
 
 
 # ---- item 20: the CLI's --as needs proof, and the audit names the OS user ----
