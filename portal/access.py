@@ -11,6 +11,7 @@ from . import audit, keys, row_cap
 from .accounts import Registry, load_sender
 from .config import Config
 from .crypto import Crypto
+from .failed_csv import FailedCsv
 from .identity import load_verifier
 from .no_echo import NoEcho, sent_values
 from .quota import REGISTER_PAGE, Limiter, tiers
@@ -347,40 +348,28 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
         if status:
             _record(svc, scope, actor, ip, dataset, 0, status)
 
-    csv_sql = path.split("/")[1].endswith(".csv") and any(k == "sql" for k, _ in params)
-    held: dict = {}
-
     async def counting_send(message):
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
             counter.start(message.get("headers", []))
             message = {**message, "headers": [*message.get("headers", []), *decision.headers()]}
-            if csv_sql and status == 200:   # wait for the body: an empty one is a failed query
-                held["start"] = message
-                return
         elif message["type"] == "http.response.body":
             counter.feed(message.get("body", b""))
-            if "start" in held:   # Datasette writes a bare line break for a query that failed
-                held.setdefault("body", []).append(message.get("body", b""))
-                if not b"".join(held["body"]).strip():
-                    if message.get("more_body"):
-                        return
-                    if dict(params).get("_header") != "off":
-                        status = 400
-                        return await send_json(send, 400, {"ok": False, "status": 400, "error": SQL_FAILED})
-                await send(held.pop("start"))
-                message = {**message, "body": b"".join(held.pop("body"))}
         await send(message)
 
+    reply = counting_send
+    if path.split("/")[1].endswith(".csv") and wants_sql(asked):   # a failed query is a 400, not an empty 200
+        reply = FailedCsv(reply, header_off=dict(asked).get("_header") == "off")
+    # Errors that quote a sent value back get a fixed message (the SQL editor page keeps the query).
+    reply = NoEcho(reply, sent_values(asked), keep_html=wants_sql(asked))
     scope = {**scope, "portal.actor": actor}
     rows = 0
     # A change the request makes writes this entry in its own transaction (audit.with_change).
     pending = audit.Pending(svc.audit_key, _entry(scope, actor, ip, dataset, 0, 0))
     token = audit.PENDING.set(pending)
     try:
-        # Errors that quote a sent value back get a fixed message (the SQL editor page keeps the query).
-        await app(scope, receive, NoEcho(counting_send, sent_values(asked), keep_html=wants_sql(asked)))
+        await app(scope, receive, reply)
         rows = counter.rows()
         if counter.fixed is not None and (status != 200 or scope.get("method") == "HEAD"):
             rows = 0   # a download not sent (304, HEAD, error) returned no rows
@@ -388,9 +377,6 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
         audit.PENDING.reset(token)
         svc.limiter.add_rows(subject, -reserved)
         _record(svc, scope, actor, ip, dataset, rows, status or 500, audited=pending.written)
-
-
-SQL_FAILED = "SQL查询无效（语法、字段或函数有误，或超出限制） (invalid SQL query)"
 
 
 def _entry(scope, actor: Actor, ip: str, dataset, rows: int, status: int) -> audit.Entry:
