@@ -57,3 +57,9 @@ def limit(conn: sqlite3.Connection) -> None:
     conn.execute(f"pragma soft_heap_limit = {SOFT_HEAP_BYTES}")
     conn.execute(f"pragma hard_heap_limit = {HARD_HEAP_BYTES}")
     conn.set_authorizer(authorize)
+    if hasattr(conn, "enable_load_extension"):  # absent when Python is built without extension loading
+        conn.enable_load_extension(False)
+    if hasattr(conn, "setconfig"):  # Python 3.12+: switch the dangerous features off at the source too
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, False)
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_TRUSTED_SCHEMA, False)
