@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import operators
-from .scan import ENTITY_LABELS, Profile, Scanner, redact_whole, scan_cell
+from .scan import ENTITY_LABELS, Profile, Scanner, echo_names, redact_whole, scan_cell
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
     n = len(jobs)
     res = ChunkResult([], [Counter() for _ in range(n)], [Counter() for _ in range(n)], [0] * n, [0] * n)
     funcs = [_FUNCS.get(j.rule) if j.kind == "rule" else None for j in jobs]
+    scanned = [j.kind == "scan" for j in jobs]
     for r, row in enumerate(rows):
-        out = []
+        out, names = [], []  # names: values a name column redacted whole, echoed in the row's text
         for c, (job, value) in enumerate(zip(jobs, row)):
             if job.kind == "scan":
                 profile = job.profile.for_row(row)  # an institution's row keeps its public contact data
@@ -82,6 +83,8 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
                         res.found[c].update(cell.found)
                         res.kept[c].update(cell.kept)
                         res.changed[c] += bool(cell.found)
+                    if profile.whole and profile.entity == "PERSON" and cell.found == ["PERSON"]:
+                        names.append(value)
                     value = cell.value
                     if cell.residual is not None:
                         if job.stop:
@@ -105,6 +108,11 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
                             return res
                         value = _whole(res, r, c, rest[0], changed)
             out.append(value)
+        if names:
+            unchanged = [o == v for o, v in zip(out, row)]
+            for c in echo_names(out, names, scanned):
+                res.found[c]["PERSON"] += 1
+                res.changed[c] += unchanged[c]
         res.rows.append(out)
     return res
 

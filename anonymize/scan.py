@@ -366,3 +366,17 @@ def scan_cell(scanner: Scanner, value: str, allowed: frozenset = frozenset(), he
     new = redact(value, redacted, scanner.labels)
     rest = [f.entity for f in scanner.personal(new, header=header) if not _kept(f, new, allowed)]
     return CellResult(new, [f.entity for f in redacted], kept, rest[0] if rest else None)
+
+
+def echo_names(out: list, names: list, scanned: list) -> list:
+    """A name its name column redacted whole is also replaced where the same row's other scanned cells
+    repeat it (a note that says 虞𬱖青与王祎离婚纠纷一案 beside the 被执行人 虞𬱖青); returns the positions changed."""
+    changed = []
+    for name in {n.strip() for n in names}:
+        if len(name) < 2 or (name.isascii() and len(name) < 4):
+            continue
+        for c, cell in enumerate(out):
+            if scanned[c] and name in cell:
+                out[c] = cell.replace(name, f"［{ENTITY_LABELS['PERSON']}］")
+                changed.append(c)
+    return changed

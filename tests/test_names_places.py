@@ -97,3 +97,17 @@ def test_dotted_minority_names_in_free_text(dot, template):
     text = template.format(name)
     s = text.index(name)
     assert any(f.entity == "PERSON" and f.start <= s and f.end >= s + len(name) for f in find(text)), text
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_a_name_redacted_in_its_column_goes_from_the_rows_notes_too(seed):
+    """Whatever the detector makes of a note, the name its row's name column holds is not left in it."""
+    from anonymize.policy import desensitize
+    f, rng = Faker("zh_CN"), random.Random(seed)
+    f.seed_instance(seed)
+    people = [rng.choice([f.name(), "旦增平措", "虞𬱖青", "LIU Pei-Shan"]) for _ in range(30)]
+    rows = [[p, f"被告{p}赔偿原告医疗费"] for p in people]
+    _, out, report = desensitize(["被执行人姓名", "义务"], iter(rows), None, b"k" * 32, "t")
+    for p, (name, note) in zip(people, out):
+        assert name == "［姓名］" and p not in note and note.endswith("原告医疗费")
+    assert report.columns[1].found["PERSON"] >= 30
