@@ -374,7 +374,7 @@ def test_build_check_finds_every_inline_script(html, runs):
 @pytest.mark.parametrize("location, kept", [
     ("/catalog/", "/catalog/"), ("//evil.example/x", "/x"), ("/\\evil.example/x", "/x"),
     ("https://evil.example/a?b=1", "/a?b=1"), ("\\\\evil.example", "/"), ("/data?x=1#f", "/data?x=1#f"),
-    ("javascript:alert(1)", "/alert(1)")])
+    ("javascript:alert(1)", "/alert(1)"), ("/\t/evil.example/x", "/x"), ("/\n/evil.example", "/")])
 def test_location_header_stays_on_the_portal(location, kept):
     from portal.security import local_location
     assert local_location(location.encode()) == kept.encode()
