@@ -196,10 +196,11 @@ def sniff_delimiter(text: str, suffix: str) -> str:
     return best
 
 
-def _check_header(path: Path, header: list[str], row: int) -> list[str]:
-    problems = [f"{_col(j)}表头为空 (blank header)" for j, h in enumerate(header) if not h]
+def _check_header(path: Path, header: list[str], row: int, left: int = 0) -> list[str]:
+    """Every column named, once; `left` empty margin columns come before the header's first."""
+    problems = [f"{_col(left + j)}表头为空 (blank header)" for j, h in enumerate(header) if not h]
     seen: dict[str, int] = {}
-    for j, h in enumerate(header):  # positions only: a cell's text may be a person's data
+    for j, h in enumerate(header, start=left):  # positions only: a cell's text may be a person's data
         if h and h in seen:
             problems.append(f"{_col(j)}表头与第{seen[h] + 1}列重复 (duplicate header: column {j + 1} repeats "
                             f"column {seen[h] + 1})")
@@ -223,8 +224,9 @@ class _Rows:
     """Turns source records into data rows as wide as the header: drops blank lines, holds note-like lines
     back until a record follows (after the last record they are a footer, skipped and reported)."""
 
-    def __init__(self, path: Path, header: list[str], notes: ReadNotes, strict_width: bool):
-        self.path, self.header, self.notes, self.n = path, header, notes, len(header)
+    def __init__(self, path: Path, header: list[str], notes: ReadNotes, strict_width: bool, left: int = 0):
+        self.path, self.header, self.notes, self.n, self.left = path, header, notes, len(header), left
+        self.cleaned_names = [""] * left + header   # control characters are counted before the margin goes
         self.strict_width = strict_width     # CSV: a short row is broken; XLSX: blank trailing cells
         self.pending: list[tuple[int, list[str]]] = []
 
@@ -233,17 +235,17 @@ class _Rows:
         if len(row) > n:
             extra = next((j for j in range(n, len(row)) if row[j].strip()), None)
             if extra is not None and self.strict_width:
-                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个，{_col(extra)}有数据 "
+                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个，{_col(self.left + extra)}有数据 "
                                             f"(ragged row: {len(row)} fields, header has {n})", num)
             if extra is not None:
-                raise InputError(self.path, f"{_col(extra)}在表头之外有数据 (data beyond the {n} header "
+                raise InputError(self.path, f"{_col(self.left + extra)}在表头之外有数据 (data beyond the {n} header "
                                             f"columns)", num)
             return row[:n]
         if len(row) < n:
             if self.strict_width:
                 multi = next((j for j, c in enumerate(row) if "\n" in c), None)
                 if multi is not None:
-                    raise InputError(self.path, f"{_col(multi)}的引号未闭合，该字段吞并了后面的行 (unclosed quote: the "
+                    raise InputError(self.path, f"{_col(self.left + multi)}的引号未闭合，该字段吞并了后面的行 (unclosed quote: the "
                                                 f"quoted field opening here runs over the following lines)", num)
                 raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个 "
                                             f"(ragged row: {len(row)} fields, header has {n})", num)
@@ -255,6 +257,14 @@ class _Rows:
         number of data rows yielded before them."""
         if not any(c.strip() for c in row):
             return []
+        if self.left:       # the table starts right of empty margin columns: they must stay empty
+            margin = next((j for j in range(min(self.left, len(row))) if row[j].strip()), None)
+            if margin is not None:
+                raise InputError(self.path, f"{_col(margin)}在表格左边的空列中有数据 (data left of the table's "
+                                            f"first column)", num)
+            row = row[self.left:]
+        if not self.strict_width and len(row) < self.n:   # a sheet row ends at its last cell
+            row = row + [""] * (self.n - len(row))
         if layout.note_like(row, self.n):
             self.pending.append((num, row))
             return []
@@ -286,7 +296,7 @@ class _Rows:
                         yield row               # the common case, kept cheap
                         continue
                 if watch.seen:
-                    row = _clean(row, self.header, self.notes)
+                    row = _clean(row, self.cleaned_names, self.notes)
                 out = self._step(where(row), row, k)
                 k += len(out)
                 yield from out
@@ -418,9 +428,9 @@ def _header_text(name: str) -> str:
     return re.sub(r"(.)\s*[\r\n]+\s*(.)", lambda m: m[1] + ("" if max(m[1], m[2]) > "\u2e7f" else " ") + m[2], name)
 
 
-def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[tuple[int, list[str]]], int] | None:
     """Read the first rows and find the header in them: returns (header, the rows read after it, control
-    characters removed), or None when no row has a filled cell."""
+    characters removed, the number of empty margin columns left of it), or None when no cell is filled."""
     window: list[tuple[int, list[str]]] = []
     try:
         for row in source.records:
@@ -430,15 +440,16 @@ def _take_header(path: Path, source, notes: ReadNotes) -> tuple[list[str], list[
                     break
     except (csv.Error, UnicodeDecodeError) as e:
         raise source.error(e) from None
-    found = layout.find_header([r for _, r in window])
+    left = min((layout.filled(r)[0] for _, r in window), default=0)    # empty margin columns (A, ...)
+    found = layout.find_header([r[left:] for _, r in window])
     if found is None:
         return None
     nums = [num for num, _ in window]
     notes.skipped_above = list(range(1, nums[found.start]))
     notes.header_rows = nums[found.start:found.data_start]
     names = [_header_text(n) for n in _clean(found.names, found.names, notes)]
-    header = _check_header(path, names, nums[found.start])
-    return header, [(num, _clean(row, header, notes)) for num, row in window[found.data_start:]]
+    header = _check_header(path, names, nums[found.start], left)
+    return header, [(num, _clean(row, [""] * left + header, notes)) for num, row in window[found.data_start:]], left
 
 
 def _csv_table(path: Path, encoding: str) -> Table:
@@ -453,8 +464,8 @@ def _csv_table(path: Path, encoding: str) -> Table:
     except BaseException:
         src.close()
         raise
-    header, rest = found
-    return Table(path, header, _Rows(path, header, notes, strict_width=True).stream(rest, src), encoding, notes,
+    header, rest, left = found
+    return Table(path, header, _Rows(path, header, notes, True, left).stream(rest, src), encoding, notes,
                  src)
 
 
@@ -501,6 +512,10 @@ class _XlsxSource:
         self.records = self._rows(ws)
 
     def _rows(self, ws) -> Iterator[list[str]]:
+        # A sheet's stated size can span thousands of empty formatted columns, and every row would be padded
+        # to it: read each row only as far as its own last cell (shorter rows are padded to the header).
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
         try:
             for self.num, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 yield [_cell_text(v) for v in values]
@@ -540,10 +555,10 @@ def _xlsx_open_sheet(path: Path, wb, sheet: str | None) -> Table:
     if chosen is None:
         raise InputError(path, "工作表为空或没有表头 (empty sheet or no header row)" if sheet or len(sheets) == 1
                          else f"全部 {len(sheets)} 个工作表都是空的 (every sheet is empty)")
-    ws, notes, src, (header, rest) = chosen
+    ws, notes, src, (header, rest, left) = chosen
     if ws is not candidates[0]:
         notes.sheet = f"#{sheets.index(ws) + 1}"
-    return Table(path, header, _Rows(path, header, notes, strict_width=False).stream(rest, src), "xlsx", notes,
+    return Table(path, header, _Rows(path, header, notes, False, left).stream(rest, src), "xlsx", notes,
                  src)
 
 

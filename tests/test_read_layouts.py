@@ -254,3 +254,23 @@ def test_a_caption_with_an_aside_is_skipped_and_a_unit_in_a_column_name_is_not_a
     grid = [["填报单位（盖章）：某某局", "报送日期：2026-06-30"], ["项目", "金额（单位：元）"], ["办公经费", "1200"]]
     rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", grid))
     assert rows == grid[1:] and rep["read"]["rows_skipped_above_header"] == [1]
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_a_table_right_of_an_empty_margin_column(tmp_path, form):
+    grid = [["", "各区县服务次数"], [], ["", "区县", "服务次数"], ["", "鹿城区", "1"], ["", "龙湾区", ""]]
+    src = write_xlsx(tmp_path / "m.xlsx", grid) if form == "xlsx" else write_csv(tmp_path / "m.csv", grid, pad=True)
+    rows, rep, _ = anonymize(tmp_path, src)
+    assert rows == [["区县", "服务次数"], ["鹿城区", "1"], ["龙湾区", ""]]
+
+
+def test_a_sheet_formatted_far_to_the_right_reads_only_its_table(tmp_path):
+    """A styled cell in column 5000 makes the sheet's stated size 5000 columns wide: rows are not padded."""
+    from openpyxl.styles import Font
+    wb = openpyxl.Workbook()
+    for r in [HEADER] + DATA:
+        wb.active.append(r)
+    wb.active.cell(1, 5000).font = Font(bold=True)
+    wb.save(tmp_path / "wide.xlsx")
+    table = open_table(tmp_path / "wide.xlsx")
+    assert table.header == HEADER and list(table.rows) == DATA
