@@ -70,6 +70,17 @@ def _prefix_end(text: str) -> int:
     return _opening_at(text, len(text) - len(text.lstrip()))
 
 
+# Words that announce an address inside a run of place characters (房屋坐落浦东新区…, 户籍浙江省…, 地址为…);
+# 住, 址, 于, 在 already end such a run. Looked for in a match only, not in every cell.
+_CUE = re.compile("[^，,。；;\\s]{0,6}?(?:坐落|座落|户籍|籍贯|所在地|地点|位置)[为是在于：:]?|[为系即]")
+
+
+def after_cue(text: str, start: int, end: int) -> int:
+    """Where the address proper starts when a match opens with the words that announce it."""
+    m = _CUE.match(text, start, end)
+    return m.end() if m and m.end() < end else start
+
+
 def widen(text: str, start: int) -> int:
     """An address found from `start` whose district began a little earlier (漯河经济技术开发区…: 经 ends a run
     of place characters, so the match began inside the name): the start of that district, else `start`."""

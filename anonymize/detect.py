@@ -158,9 +158,6 @@ UNIT = f"(?:{N}{{1,5}}(?:号楼|号院|号房|幢|栋|座|单元|楼|层|室|号
 HOME_UNIT = f"{N}{{1,5}}(?:号楼|号房|幢|栋|座|室|户)"
 # Building-unit-room written with dashes: 21-2-703, １５－３－２４０１ (a date's year has 4 digits).
 DASHED = f"{D}{{1,3}}[-－]{D}{{1,3}}[-－]{D}{{1,5}}(?:[-－]{D}{{1,5}})?(?:室|号|户)?(?![0-9０-９])"
-# Where the address proper starts after the words that announce it (房屋坐落浦东新区…, 户籍浙江省…): the
-# words stay in the sentence. (住, 址, 于, 在 already end a run of place characters.)
-ADDRESS_CUE = f"(?:{H}{{0,6}}?(?:坐落|座落|户籍|籍贯|所在地|地点|位置)[为是在于：:]?|[为系即])?"
 # A bare room number after a building or unit (1号楼502, 2单元2401).
 ROOM = f"(?:(?<=[幢栋楼座元层])[0-9０-９]{{2,5}}(?![0-9０-９]))?"
 HOUSE = f"{N}{{1,5}}(?:[-－之]{N}{{1,4}})?号"
@@ -328,8 +325,9 @@ SPECS: tuple = (
             # Any number written with a country code (+852 7879 6139, +1 415 555 0100, 00886-912-345-678):
             # the + or 00 says phone; CN numbers after +86 are the pattern above (higher score).
             # (00 needs a separator after the country code: 0012345678 is a code, 00886-912-345-678 a phone.)
-            PatternSpec("international", f"(?:[+＋]{D}{{1,3}}(?:{SEP}|[(（]{D}{{1,4}}[)）])?"
-                                         f"|(?<![0-9０-９])[0０]{{2}}[1-9１-９]{D}{{0,2}}(?:{SEP}|[(（]{D}{{1,4}}[)）]))"
+            # Opens with a plain class (fast in `re`): + or the first 0, the rest checked after it.
+            PatternSpec("international", f"[+＋0０]{NB_NUM1}(?:(?<=[+＋]){D}{{1,3}}(?:{SEP}|[(（]{D}{{1,4}}[)）])?"
+                                         f"|(?<=[0０])[0０][1-9１-９]{D}{{0,2}}(?:{SEP}|[(（]{D}{{1,4}}[)）]))"
                                          f"{D}(?:{SEP}?{D}){{6,12}}{NA}", 0.6, min_digits=8),
         ),
         ("手机", "手机号", "手机号码", "联系电话", "电话", "联系方式", "移动电话"),
@@ -386,8 +384,8 @@ SPECS: tuple = (
             # (虎踞路580号银城东苑34座1404室, 嵩山路108号院14号楼2单元202).
             PatternSpec(
                 "road",
-                f"{RUN_START}{ADDRESS_CUE}(?P<v>(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{UNIT})*"
-                f"(?:{H}{{1,12}}?(?:{DASHED}|(?:{UNIT})+))?{ROOM})",
+                f"{RUN_START}(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{UNIT})*"
+                f"(?:{H}{{1,12}}?(?:{DASHED}|(?:{UNIT})+))?{ROOM}",
                 0.7,
                 gate="号",
             ),
@@ -395,12 +393,11 @@ SPECS: tuple = (
             # two or more, one only homes have, or the dashed form. Three steps need no name (2号楼3单元501室).
             PatternSpec(
                 "block",
-                f"{RUN_START}{ADDRESS_CUE}(?P<v>(?:{H}{{1,30}}?(?:{DASHED}|(?:{UNIT}){{2,8}}|{HOME_UNIT})"
-                f"|(?:{UNIT}){{3,8}}){ROOM})",
+                f"{RUN_START}(?:{H}{{1,30}}?(?:{DASHED}|(?:{UNIT}){{2,8}}|{HOME_UNIT})|(?:{UNIT}){{3,8}}){ROOM}",
                 0.7,
                 gate="号幢栋座室户元-－",
             ),
-            PatternSpec("village", f"{RUN_START}{ADDRESS_CUE}(?P<v>{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}(?:{UNIT})*)",
+            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}(?:{UNIT})*",
                         0.7, gate="村"),
         ),
         ("地址", "住址", "家住", "现住", "居住地", "户籍地", "住所"),
@@ -608,8 +605,8 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
                 if start == end or (person and end < len(text) and names.place_follows(text, end)
                                     and not _DOTTED.search(text, start, end)):
                     continue  # 越秀|大队, 何家|浜村: a place or an organisation, not a person
-                if start and spec.entity == "CN_ADDRESS":  # the district the match began inside of
-                    start = addresses.widen(text, start)
+                if spec.entity == "CN_ADDRESS":  # cue words stay in the sentence; a district cut short is whole
+                    start = addresses.widen(text, addresses.after_cue(text, start, end))
                 score = score_match(spec, pattern, text[start:end])
                 if score is not None:
                     found.append(Finding(spec.entity, start, end, score))
