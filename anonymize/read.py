@@ -235,8 +235,9 @@ class _Rows:
         if len(row) > n:
             extra = next((j for j in range(n, len(row)) if row[j].strip()), None)
             if extra is not None and self.strict_width:
-                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个，{_col(self.left + extra)}有数据 "
-                                            f"(ragged row: {len(row)} fields, header has {n})", num)
+                raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个，"
+                                            f"{_col(self.left + extra)}有数据 (ragged row: {len(row)} fields, "
+                                            f"header has {n})", num)
             if extra is not None:
                 raise InputError(self.path, f"{_col(self.left + extra)}在表头之外有数据 (data beyond the {n} header "
                                             f"columns)", num)
@@ -245,8 +246,9 @@ class _Rows:
             if self.strict_width:
                 multi = next((j for j, c in enumerate(row) if "\n" in c), None)
                 if multi is not None:
-                    raise InputError(self.path, f"{_col(self.left + multi)}的引号未闭合，该字段吞并了后面的行 (unclosed quote: the "
-                                                f"quoted field opening here runs over the following lines)", num)
+                    raise InputError(self.path, f"{_col(self.left + multi)}的引号未闭合，该字段吞并了后面的行 "
+                                                f"(unclosed quote: the quoted field opening here runs over the "
+                                                f"following lines)", num)
                 raise InputError(self.path, f"该行有 {len(row)} 个字段，表头有 {n} 个 "
                                             f"(ragged row: {len(row)} fields, header has {n})", num)
             return row + [""] * (n - len(row))

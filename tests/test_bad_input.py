@@ -131,7 +131,7 @@ def test_a_header_only_file_gives_a_header_only_output(tmp_path):
 def test_duplicate_column_names_name_both_positions(tmp_path):
     src = tmp_path / "d.csv"
     src.write_text("标题行\n姓名,备注,区县,备注\n王芳,无,鹿城区,无\n", encoding="utf-8")
-    line = refused(tmp_path, src, "row 2", "duplicate header: column 4 repeats column 2", "D")
+    refused(tmp_path, src, "row 2", "duplicate header: column 4 repeats column 2", "D")
 
 
 def test_blank_header_cells_name_their_column(tmp_path):
