@@ -75,8 +75,11 @@ _NAME_SHAPE = re.compile("[\u3400-\u9fff\U00020000-\U0003134f]{2,4}|[\u3400-\u9f
 def name_shaped(value: str) -> bool:
     """The value could be a person's name on its own (达瓦次仁, CHEUNG Chi Keung), not a brand, a title or a
     place (永强公园, 西山游园: a place or organisation suffix ends it)."""
-    v = value.strip()
-    return _NAME_SHAPE.fullmatch(v) is not None and v[-1] not in _PLACE_END
+    parts = [p.strip() for p in _NAME_LIST.split(value.strip())]  # 向勋睿，央金拉姆 / 李援朝/王芳: co-owners
+    return all(p and _NAME_SHAPE.fullmatch(p) is not None and p[-1] not in _PLACE_END for p in parts)
+
+
+_NAME_LIST = re.compile("[、，,/／；;]|(?<=[\u3400-\u9fff])\\s+(?=[\u3400-\u9fff])")
 
 
 _PLACE_END = frozenset(names.PLACE_SUFFIX_SINGLE)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from . import operators
 from .headers import HeaderMatch, is_blank
 from .institutions import ORG_KEEP, PUBLIC_LINE_BEFORE, generic_email, is_org_name, name_shaped
+from .checksums import normalize_digits
 from .detect import PERSONAL_ENTITIES, SPEC_BY_ENTITY, find
 
 SAMPLE_ROWS = 2000
@@ -111,10 +112,9 @@ WHOLE_CELL_ENTITIES = frozenset(
 # Entities a cell cannot be without a digit: 无电话 or 发放至社会保障卡 in such a column is scanned, not redacted.
 DIGIT_ENTITIES = WHOLE_CELL_ENTITIES - {"PERSON", "EMAIL"}
 # What a column of a thing's names or codes (犬名, 芯片编号, 预约编号) keeps: its values are not a person's.
-THING_KEEP = frozenset({"PERSON"})  # a thing's code keeps nothing: a licence numbered with an ID is the ID
+THING_KEEP = frozenset({"PERSON"})  # no number: a licence numbered with its holder's ID is that ID
 # A marker in `allowed` (like EMAIL_GENERIC): in the subject column, only a name-shaped cell is redacted whole.
 NAME_SHAPED_ONLY = "PERSON_NAME_SHAPED_ONLY"
-_THING_CODE = re.compile("编号|编码|代码|号码|号|文号")
 # Header kinds after which sampling may not call a column an identifier of a person.
 _NOT_PROMOTED = frozenset("org org_contact public_contact nonperson describes_kind".split())
 
@@ -130,8 +130,7 @@ def profile_column(cells: list[str], free_text: bool = False, header_entity=None
     if entity in WHOLE_CELL_ENTITIES or entity == "CN_ADDRESS":
         return Profile("identifier", entity=entity, whole=True, by_header=True, why=why)
     if match and match.kind == "nonperson":
-        names_of_things = not _THING_CODE.search(match.rule)
-        return Profile("free_text", keep=THING_KEEP if names_of_things else frozenset(), why=why)
+        return Profile("free_text", keep=THING_KEEP, why=why)
     values = [c for c in cells if c]
     if not values:
         return Profile("clean", safe_fixed=True, why=why)
@@ -311,6 +310,8 @@ def _kept(f, value: str, allowed: frozenset) -> bool:
     """An allowed entity stays; an e-mail stays as an institution's only when it is a generic mailbox."""
     if f.entity == "EMAIL" and "EMAIL" not in allowed and "EMAIL_GENERIC" in allowed:
         return generic_email(value[f.start:f.end])
+    if f.entity == "CN_RESIDENT_ID" and f.score >= 1.0 and len(normalize_digits(value[f.start:f.end])) == 18:
+        return False  # a check-digit-valid ID is a person's even as a licence's number (T + ID, 许可编号 = ID)
     if f.entity == "CN_LANDLINE" and PUBLIC_LINE_BEFORE.search(value, max(0, f.start - 8), f.start):
         return True  # 咨询电话0571-87966123: a service line named as such is public wherever it is written
     return f.entity in allowed
