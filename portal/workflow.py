@@ -30,14 +30,17 @@ ACTION_NAMES = {
     "submit": "提交", "check_failed": "检查未通过", "approve": "批准", "reject": "退回",
     "publish_refused": "拒绝发布（内容与批准的不一致）", "install": "批准内容放入发布目录",
     "publish": "发布", "publish_failed": "发布失败", "withdraw": "撤回", "withdraw_applied": "撤回已生效",
-    "withdraw_failed": "撤回后重新发布失败",
+    "withdraw_failed": "撤回后重新发布失败", "install_reverted": "未发布，发布目录已恢复原状",
 }
 RECORD_FILE = "dataset.yaml"
-# Events that decide whether a dataset is withdrawn: the later of the two wins.
+# Events that decide whether a dataset is withdrawn: the later of the two wins (an install undone
+# because its publication was refused or failed does not count).
 _WITHDRAWN_SQL = """
     select w.dataset, w.reason from workflow_events w
-    where w.action = 'withdraw' and w.id = (select max(e.id) from workflow_events e
-                                            where e.dataset = w.dataset and e.action in ('withdraw', 'install'))
+    where w.action = 'withdraw' and w.id = (
+      select max(e.id) from workflow_events e where e.dataset = w.dataset and (e.action = 'withdraw' or (
+        e.action = 'install' and not exists (select 1 from workflow_events r where r.action = 'install_reverted'
+                                             and r.submission_id = e.submission_id and r.id > e.id))))
 """
 
 
@@ -473,19 +476,21 @@ class Workflow:
             self._refuse(who, via, sub, {"approved_hash": sub["approved_hash"]},
                          "存储的内容与批准的内容不一致，拒绝发布 (content no longer matches the approved hash: refused)")
         checked = json.loads(sub["result"]).get("output_hash")
-        self._install(folder, slug)
+        previous = self._install(folder, slug, work / ".replaced")
         self._record("install", who, slug, sid, None, {"content_hash": sub["approved_hash"]})
         started = time.monotonic()
         try:
             # expect: the release is refused before it is served unless its data is the data reviewed.
             release = publish(replace(self.cfg, datasets_dir=work), only=[slug], expect={slug: checked})
         except PublishError as e:
+            self._uninstall(who, sub, previous)
             if e.kind == "unexpected_output":
                 self._refuse(who, via, sub, {"approved_hash": sub["approved_hash"], "checked_output": checked},
                              "发布的数据与审核时预览的数据不一致，拒绝发布，请重新提交 (the data built differs from "
                              "the data reviewed: refused; submit again)")
             self._failed(who, sub, e)
         except Exception as e:  # domain errors name file, row and column, never a value
+            self._uninstall(who, sub, previous)
             self._failed(who, sub, e)
         published = read_catalog(release / "data.db").get(slug, {}).get("content_hash")
         detail = {"release": release.name, "content_hash": sub["approved_hash"], "published_data_hash": published,
@@ -514,19 +519,34 @@ class Workflow:
             (sub["dataset"], sub["id"]))
         return bool(row[0])
 
-    def _install(self, folder: Path, slug: str) -> None:
-        """Put the approved folder into datasets/<slug>/ (so a later full build publishes the same)."""
+    def _install(self, folder: Path, slug: str, keep: Path) -> Path | None:
+        """Put the approved folder into datasets/<slug>/ (so a later full build publishes the same); the
+        folder it replaces is moved to `keep` (returned, None if there was none) until the release is served."""
         dest = Path(self.cfg.datasets_dir) / slug
-        tmp, old = (dest.with_name(f".{slug}.{what}-{os.getpid()}") for what in ("incoming", "replaced"))
+        tmp = dest.with_name(f".{slug}.incoming-{os.getpid()}")
         try:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.copytree(folder, tmp)
             if dest.exists():
-                os.rename(dest, old)
-            os.rename(tmp, dest)
+                shutil.move(str(dest), str(keep))  # out of datasets/: load_all never sees a stray copy
+            try:
+                os.rename(tmp, dest)
+            except OSError:
+                if keep.exists():
+                    shutil.move(str(keep), str(dest))
+                raise
+            return keep if keep.exists() else None
         finally:  # never leave a stray folder where load_all looks for datasets
             shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+
+    def _uninstall(self, who: Staff, sub, previous: Path | None) -> None:
+        """Publication refused or failed: datasets/<slug>/ is what it was before, and the install (which lifts
+        a withdrawal) no longer counts, so a later full build cannot publish what was not published."""
+        dest = Path(self.cfg.datasets_dir) / sub["dataset"]
+        shutil.rmtree(dest, ignore_errors=True)
+        if previous is not None:
+            shutil.move(str(previous), str(dest))
+        self._record("install_reverted", who, sub["dataset"], sub["id"], None, None)
 
     # -- withdraw -----------------------------------------------------------------------------------------
 

@@ -182,22 +182,52 @@ def test_data_that_differs_from_the_reviewed_preview_is_refused_and_audited(live
     folder = make_dataset(live.work / "upload-drift", ident, seed=36)
     with client(live, "pub1") as c:
         sid = c.post(f"{BASE}/submissions", json=upload(folder)).json()["submission"]["id"]
-    # What the reviewer saw no longer matches what publishing builds (a changed rule set, say).
-    db = sqlite3.connect(live.work / "state" / "portal.db")
-    with db:
-        result = json.loads(db.execute("select result from submissions where id = ?", (sid,)).fetchone()[0])
-        result["output_hash"] = "sha256:" + "0" * 64
-        db.execute("update submissions set result = ? where id = ?", (json.dumps(result), sid))
+    set_checked_output(live, sid, "sha256:" + "0" * 64)
     with client(live, "rev") as c:
         r = c.post(f"{BASE}/submissions/{sid}/approve", json={"reason": "预览无误"})
         assert r.status_code == 409, r.text
         assert c.get(f"/data/{ident}.json").status_code == 404
         events = c.get(f"{BASE}/submissions/{sid}").json()["submission"]["events"]
-    assert events[-1]["action"] == "publish_refused"
+    assert [e["action"] for e in events][-3:] == ["install", "install_reverted", "publish_refused"]
+    assert not (live.work / "datasets" / ident).exists()          # a later full build cannot publish it either
+    db = sqlite3.connect(live.work / "state" / "portal.db")
     audited = db.execute("select status from audit where path like ?", (f"%publish_refused/{sid}%",)).fetchall()
     db.close()
     assert audited == [(409,)]
 
+
+
+def set_checked_output(live, sid: int, output_hash: str) -> None:
+    """What the reviewer saw stops matching what publishing builds (a changed rule set, say)."""
+    db = sqlite3.connect(live.work / "state" / "portal.db")
+    with db:
+        result = json.loads(db.execute("select result from submissions where id = ?", (sid,)).fetchone()[0])
+        result["output_hash"] = output_hash
+        db.execute("update submissions set result = ? where id = ?", (json.dumps(result), sid))
+    db.close()
+
+
+def test_a_refused_publication_leaves_a_withdrawal_in_force(live):
+    ident = "comeback-stations"
+    first = make_dataset(live.work / "upload-comeback-1", ident, seed=42)
+    with client(live, "pub1") as c:
+        sid = c.post(f"{BASE}/submissions", json=upload(first)).json()["submission"]["id"]
+    with client(live, "rev") as c:
+        assert c.post(f"{BASE}/submissions/{sid}/approve", json={"reason": "核对无误"}).status_code == 200
+        assert c.post(f"{BASE}/datasets/{ident}/withdraw", json={"reason": "发现问题，下线"}).status_code == 200
+    installed = (live.work / "datasets" / ident / "stations.csv").read_bytes()
+    second = make_dataset(live.work / "upload-comeback-2", ident, seed=43)
+    with client(live, "pub1") as c:
+        again = c.post(f"{BASE}/submissions", json=upload(second)).json()["submission"]["id"]
+    set_checked_output(live, again, "sha256:" + "1" * 64)
+    with client(live, "rev") as c:
+        assert c.post(f"{BASE}/submissions/{again}/approve", json={"reason": "已整改"}).status_code == 409
+        history = c.get(f"{BASE}/datasets/{ident}/history").json()
+    assert history["withdrawn"] is True                       # the refused install did not lift it
+    assert (live.work / "datasets" / ident / "stations.csv").read_bytes() == installed
+    run_portal(live.config, "build")                          # a full rebuild brings nothing back
+    with client(live) as c:
+        assert c.get(f"/data/{ident}.json").status_code == 404
 
 
 DENY_YAML = """recognizers:
