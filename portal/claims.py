@@ -1,4 +1,5 @@
-"""Claims of an ID number someone else registered first: the owner proves mobile and identity, staff resolve."""
+"""Claims of an ID number or credit code someone else registered first: the owner proves mobile and identity,
+staff resolve."""
 from __future__ import annotations
 
 import hmac
@@ -8,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 from . import audit
 from .accounts import AccountError, Registry
 from .crypto import mask_mobile, mask_name
-from .identity import Individual, parse_individual
+from .identity import FieldErrors, Individual, Organisation, parse_individual, parse_organisation
 from .store import now_iso
 
 # What a claim shows anywhere (API, CLI): masked forms only.
-PUBLIC_COLUMNS = ("id", "account_id", "status", "name_masked", "mobile_masked", "created_at", "verified_at",
-                  "resolved_at", "resolved_by", "note")
+PUBLIC_COLUMNS = ("id", "kind", "account_id", "status", "org_name", "name_masked", "mobile_masked", "created_at",
+                  "verified_at", "resolved_at", "resolved_by", "note")
 
 
 def outbox_ref(claim_id: int) -> str:
@@ -28,20 +29,29 @@ class Claims:
         self.r = registry
 
     def open(self, data: dict) -> dict:
-        """Checked like an individual registration; the ID must be held by an account."""
-        p = parse_individual(data)
+        """Checked like a registration of the same kind; the ID number or credit code must be held by an account."""
+        kind = data.get("kind", "individual")
+        if kind == "individual":
+            p = parse_individual(data)
+            id_kind, id_value, name, org_name = "resident_id", p.id_number, p.name, None
+        elif kind == "organisation":
+            p = parse_organisation(data)
+            id_kind, id_value, name, org_name = "uscc", p.credit_code, p.contact_name, p.org_name
+        else:
+            raise FieldErrors({"kind": "须为 individual 或 organisation (must be individual or organisation)"})
         crypto, now = self.r.crypto, _now()
-        id_hash = crypto.keyed_hash("resident_id", p.id_number)
+        id_hash = crypto.keyed_hash(id_kind, id_value)
         code = f"{secrets.randbelow(10**6):06d}"
         with self.r.store.tx() as c:
             holder = c.execute("select id from accounts where id_hash = ?", (id_hash,)).fetchone()
             if holder is None:
                 raise AccountError("该证件号码未被注册，请直接注册 (this ID is not registered: register instead)", 404)
             claim_id = c.execute(
-                "insert into id_claims (id_hash, account_id, status, name_enc, name_masked, id_enc, mobile_hash,"
-                " mobile_enc, mobile_masked, code_expires_at, created_at) values (?, ?, 'pending_code', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (id_hash, holder["id"], crypto.encrypt(p.name, "name"), mask_name(p.name),
-                 crypto.encrypt(p.id_number, "resident_id"), crypto.keyed_hash("mobile", p.mobile),
+                "insert into id_claims (kind, id_hash, account_id, org_name, status, name_enc, name_masked, id_enc,"
+                " mobile_hash, mobile_enc, mobile_masked, code_expires_at, created_at)"
+                " values (?, ?, ?, ?, 'pending_code', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, id_hash, holder["id"], org_name, crypto.encrypt(name, "name"), mask_name(name),
+                 crypto.encrypt(id_value, id_kind), crypto.keyed_hash("mobile", p.mobile),
                  crypto.encrypt(p.mobile, "mobile"), mask_mobile(p.mobile),
                  (now + timedelta(minutes=self.r.cfg.code_ttl_minutes)).isoformat(timespec="seconds"),
                  now_iso())).lastrowid
@@ -68,8 +78,12 @@ class Claims:
         if not ok:
             raise AccountError("验证码错误 (wrong code)", 400)
         dec = self.r.crypto.decrypt
-        verdict = self.r.verifier.verify_individual(Individual(
-            dec(row["name_enc"], "name"), dec(row["id_enc"], "resident_id"), dec(row["mobile_enc"], "mobile")))
+        name, mobile = dec(row["name_enc"], "name"), dec(row["mobile_enc"], "mobile")
+        if row["kind"] == "organisation":
+            verdict = self.r.verifier.verify_organisation(Organisation(
+                row["org_name"], dec(row["id_enc"], "uscc"), name, mobile))
+        else:
+            verdict = self.r.verifier.verify_individual(Individual(name, dec(row["id_enc"], "resident_id"), mobile))
         status = "rejected" if verdict.outcome == "rejected" else "review"
         with self.r.store.tx() as c:
             c.execute("update id_claims set status = ?, verified_at = ?, code_hash = null, note = ? where id = ?",

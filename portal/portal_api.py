@@ -177,7 +177,7 @@ def _claims(svc: Services):
 
 @endpoint(("POST",), form=True)
 async def claim(request, svc: Services):
-    """Claim an ID number someone else registered: the same fields as an individual registration; a code
+    """Claim an ID number or credit code someone else registered: the same fields as a registration; a code
     goes to the claimant's mobile. Staff decide after verification (`portal users resolve-claim`)."""
     data = await _body(request)
     ip = client_ip(request.scope)
@@ -374,8 +374,9 @@ def _schemas() -> dict:
         "Tiers": _obj({"ok": {"type": "boolean"}, "register": s, "tiers": _obj(
             {"anonymous": tier, "individual": tier, "organisation": tier})}, ("ok", "tiers")),
         "CsrfToken": _obj({"ok": {"type": "boolean"}, "csrf_token": s}, ("ok", "csrf_token")),
-        "Claim": _obj({k: _NULL_STR for k in ("verified_at", "resolved_at", "resolved_by", "note")} |
+        "Claim": _obj({k: _NULL_STR for k in ("org_name", "verified_at", "resolved_at", "resolved_by", "note")} |
                       {"id": i, "account_id": {"type": "integer", "nullable": True}, "name_masked": s,
+                       "kind": {"type": "string", "enum": ["individual", "organisation"]},
                        "mobile_masked": s, "created_at": s, "status": {"type": "string", "enum": [
                            "pending_code", "review", "granted", "refused", "rejected"]}},
                       ("id", "status", "name_masked", "mobile_masked", "created_at")),
@@ -406,8 +407,8 @@ def document() -> dict:
             "/api/portal/send-code": {"post": _op("重新发送验证码", (202, "CodeSent"), (404,), "AccountId", form=True)},
             "/api/portal/verify-code": {"post": _op("验证手机，签发首个API密钥（只显示一次）", (201, "Verified"),
                                                     (404, 410), "VerifyCode", form=True)},
-            "/api/portal/claims": {"post": _op("认领被他人注册的身份证号（字段同个人注册），向手机发送验证码",
-                                               (202, "ClaimOpened"), (404,), "RegisterIndividual", form=True)},
+            "/api/portal/claims": {"post": _op("认领被他人注册的身份证号或统一社会信用代码（字段同注册），向手机发送验证码",
+                                               (202, "ClaimOpened"), (404,), "Register", form=True)},
             "/api/portal/claims/verify": {"post": _op("验证认领人手机并核验身份，交工作人员处理", (200, "ClaimVerified"),
                                                       (404, 410), "VerifyClaim", form=True)},
             "/api/portal/keys": {"get": _op("列出本账户的密钥（仅前缀）", (200, "KeyList"), (), auth=True),

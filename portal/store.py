@@ -168,8 +168,10 @@ MIGRATIONS = [
     """
     create table id_claims (
       id integer primary key,
-      id_hash text not null,              -- the claimed ID number (keyed hash, as accounts.id_hash)
+      kind text not null default 'individual' check (kind in ('individual', 'organisation')),
+      id_hash text not null,              -- the claimed ID number or credit code (keyed hash, as accounts.id_hash)
       account_id integer references accounts(id),   -- the account holding it when the claim was made
+      org_name text,                      -- organisations are not natural persons: kept clear
       status text not null check (status in ('pending_code', 'review', 'granted', 'refused', 'rejected')),
       name_enc text not null, name_masked text not null, id_enc text not null,
       mobile_hash text not null, mobile_enc text not null, mobile_masked text not null,

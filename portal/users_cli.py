@@ -132,7 +132,7 @@ def users_grant(ctx, account_id, dataset, ends_on, columns, by):
               help="Only claims in this state (review = waiting for a decision).")
 @click.pass_context
 def users_claims(ctx, status):
-    """Claims of ID numbers registered by someone else (masked fields only), one JSON line each."""
+    """Claims of ID numbers or credit codes registered by someone else (masked fields), one JSON line each."""
     from .claims import Claims
     for row in Claims(_svc(ctx).registry).list(status):
         click.echo(_show(row))

@@ -363,3 +363,25 @@ def test_the_owner_claims_an_id_a_squatter_registered(built_portal, tmp_path, se
 def json_of(text: str) -> dict:
     import json
     return json.loads(text)
+
+
+def test_an_organisation_claims_its_credit_code(built_portal, tmp_path, serve):
+    from anonymize.checksums import uscc_check_char
+    srv = serve(_config(built_portal, tmp_path))
+    state, body = tmp_path / "state", "91330300MA2H5678"[:17].ljust(17, "0")
+    owner = {"kind": "organisation", "org_name": "温州市某某科技有限公司", "credit_code": body + uscc_check_char(body),
+             "contact_name": fake.name(), "mobile": fake.phone_number()}
+    squatter = {**owner, "contact_name": fake.name(), "mobile": fake.phone_number()}
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        squatter_id, squatter_key = _register(c, state, squatter)
+        run_portal(srv.config, "users", "approve", str(squatter_id))     # an operator was fooled
+        assert c.get("/api/portal/account", headers={"authorization": f"Bearer {squatter_key}"}).status_code == 200
+        assert c.post("/api/portal/register", json=owner).status_code == 409
+        claim_id = c.post("/api/portal/claims", json=owner).json()["claim"]["id"]
+        r = c.post("/api/portal/claims/verify", json={"claim_id": claim_id,
+                                                      "code": read_outbox(state, f"claim-{claim_id}")})
+        assert r.json()["claim"]["status"] == "review" and r.json()["claim"]["kind"] == "organisation", r.text
+    run_portal(srv.config, "users", "resolve-claim", str(claim_id), "--grant")
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        assert c.get("/api/portal/account", headers={"authorization": f"Bearer {squatter_key}"}).status_code in (401, 403)
+        assert c.post("/api/portal/register", json=owner).status_code == 202
