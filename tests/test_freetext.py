@@ -167,3 +167,19 @@ def test_a_sentence_with_everything_keeps_its_words():
     cell = scan_cell(Scanner(), text)
     assert cell.value == (f"市民［姓名］来电反映，住杭州市西湖区［地址］，电话{mobile[:3]}****{mobile[-4:]}，"
                           "身份证［身份证号］，户号［个人编号］，楼上漏水。")
+
+
+def test_licence_number_that_is_the_holders_id_goes_an_id_shaped_code_stays():
+    """A thing's code column (许可编号) keeps its codes, but a check-digit-valid ID in it is the holder's."""
+    from anonymize.policy import desensitize
+    _, rng = _fake(27)
+    ids = [_resident_id(rng) for _ in range(N)]
+    codes = []
+    for idno in ids:  # same shape, wrong check digit: a permit's own number
+        wrong = next(c for c in "0123456789" if c != idno[-1])
+        codes.append(idno[:-1] + wrong)
+    cells = [rng.choice(["", "T"]) + i for i in ids] + codes
+    _, out, _ = desensitize(["许可编号"], iter([[c] for c in cells]), None, b"k" * 32, "t", workers=1)
+    got = [r[0] for r in out]
+    assert all(i not in g and "［身份证号］" in g for i, g in zip(ids, got[:N]))
+    assert got[N:] == codes
