@@ -367,3 +367,16 @@ def test_portal_build_publishes_without_the_planted_values(tmp_path):
     assert listed["内部人员名单"]["cells_changed"] == ROWS // 4
     text = (release / "receipts" / "staff-roster.txt").read_text(encoding="utf-8")
     assert "工号识别器" in text and "EMPLOYEE_ID" in text and "内部人员名单" in text
+
+
+def test_portal_publish_names_a_broken_shared_recognizer_file(tmp_path):
+    datasets = tmp_path / "datasets"
+    make_dataset(datasets, "staff-roster", "hr-recognizers.yaml")
+    (tmp_path / "shared.yaml").write_text(BAD[1][0], encoding="utf-8")
+    config = write_config(tmp_path, datasets)
+    config.write_text(config.read_text(encoding="utf-8") + '[anonymize]\nrecognizers = ["shared.yaml"]\n',
+                      encoding="utf-8")
+    proc = run_portal(config, "publish", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "shared.yaml" in proc.stderr and "坏正则" in proc.stderr and "invalid regex" in proc.stderr
+    assert not (tmp_path / "build" / "current").exists()
