@@ -57,7 +57,9 @@ def safe_path(scope) -> str:
     """The path with long numbers masked, and the query reduced to its parameter names."""
     names = sorted({k for k, _ in parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"),
                                             keep_blank_values=True)})
-    path = scrub(scope.get("path", ""))
+    # Our paths are ASCII slugs: a segment with other text, or a long one, is something a caller typed.
+    path = "/".join(seg if seg.isascii() and len(seg) <= 80 else "…"
+                    for seg in scrub(scope.get("path", "")).split("/"))
     return path + ("?" + "&".join(f"{scrub(n)[:40]}=" for n in names) if names else "")
 
 
