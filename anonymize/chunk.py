@@ -90,7 +90,7 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
                         if job.stop:
                             res.failure = (r, c, cell.residual)
                             return res
-                        value = _whole(res, r, c, cell.residual, changed=bool(cell.found))
+                        value = _whole(res, r, c, cell.residual, bool(cell.found), scanner.labels)
             else:
                 changed = job.kind == "given"  # pseudonyms were made (and counted) by the caller
                 if job.kind == "rule":
@@ -106,7 +106,7 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
                         if job.stop:
                             res.failure = (r, c, rest[0])
                             return res
-                        value = _whole(res, r, c, rest[0], changed)
+                        value = _whole(res, r, c, rest[0], changed, scanner.labels)
             out.append(value)
         if names:
             unchanged = [o == v for o, v in zip(out, row)]
@@ -117,8 +117,8 @@ def run_chunk(jobs: tuple, rows: list, scanner: Scanner | None = None, detector=
     return res
 
 
-def _whole(res: ChunkResult, r: int, c: int, entity: str, changed: bool) -> str:
+def _whole(res: ChunkResult, r: int, c: int, entity: str, changed: bool, labels: dict = ENTITY_LABELS) -> str:
     """A cell still flagged after its treatment: the most protective form, the entity's placeholder."""
     res.residual.append((r, c, entity))
     res.changed[c] += not changed
-    return f"［{ENTITY_LABELS.get(entity, '个人信息')}］"
+    return f"［{labels.get(entity, '个人信息')}］"  # labels: custom recognizers' too

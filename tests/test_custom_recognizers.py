@@ -14,7 +14,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 
 from anonymize import custom, detect, registry
 from anonymize.nlp import LANGUAGE, BlankChineseNlpEngine
-from anonymize.policy import desensitize
+from anonymize.policy import ResidualError, desensitize
 from anonymize.recognizers import RECOGNIZER_CLASSES, ChineseRecognizer
 from anonymize.scan import Scanner
 from metadata.validate import CatalogError, load
@@ -380,3 +380,30 @@ def test_portal_publish_names_a_broken_shared_recognizer_file(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "shared.yaml" in proc.stderr and "坏正则" in proc.stderr and "invalid regex" in proc.stderr
     assert not (tmp_path / "build" / "current").exists()
+
+
+def test_the_residual_rescan_includes_custom_recognizers(tmp_path):
+    # A declared mask that leaves the employee number: the re-scan (with the column's name as context)
+    # finds it and the run stops, naming the rule; the value is never in the message.
+    folder, _ = make_dataset(tmp_path, "staff-roster", "hr-recognizers.yaml")
+    yml = folder / "dataset.yaml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace(
+        "- {name: 职工代码, type: text, description: 内部编号}",
+        "- {name: 职工代码, type: text, description: 内部编号, personal: 其他, rule: {op: mask, keep_last: 8}}"),
+        encoding="utf-8")
+    record = load(folder)[0]
+    detector = custom.from_files([folder / "hr-recognizers.yaml"])
+    with pytest.raises(ResidualError) as e:
+        list(desensitize(HEADER, iter([["鹿城区", "科员", "编号GH123456", "正常"]]), record, workers=1,
+                         detector=detector)[1])
+    assert "EMPLOYEE_ID" in str(e.value) and "职工代码" in str(e.value) and "GH123456" not in str(e.value)
+
+
+def test_a_cell_still_flagged_is_redacted_whole_with_the_custom_placeholder(tmp_path):
+    # The label is also a denied word: after redaction the re-scan still finds it, so the cell goes whole.
+    path = tmp_path / "loop.yaml"
+    path.write_text(DENY_YAML.replace("deny_list: [库尔班, 其木格]", "deny_list: [库尔班, 内部人员]"), encoding="utf-8")
+    header, rows, report = desensitize(["备注"], iter([["由库尔班负责复核"]]), workers=1,
+                                       detector=custom.from_files([path]))
+    assert list(rows) == [["［内部人员］"]]
+    assert report.residual_total == 1
