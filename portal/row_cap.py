@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .ckan import ROWS_MAX
 from .downloads import KINDS
 
 METADATA_FILES = ("datapackage.json", "-receipt.json")   # downloads that hold no data rows
@@ -27,6 +28,11 @@ def plan(path: str, params: list[tuple[str, str]], remaining: int, catalog: dict
          most: int) -> Plan:
     """The plan for one request: `page` is the default page size, `most` Datasette's max_returned_rows."""
     parts = path.strip("/").split("/")
+    if path.endswith("/action/datastore_search"):
+        # views.py cuts `limit` to the rows left; a POST body's limit is not known here, so hold the most
+        # it could be until the answer is counted.
+        limits = [v for k, v in params if k == "limit" and v.isdigit()]
+        return Plan(params, min(int(limits[-1]) if limits else ROWS_MAX, ROWS_MAX, remaining))
     if parts[0] == "downloads" and len(parts) == 3:
         return _download(parts[1], parts[2], params, remaining, catalog)
     db = parts[0].split(".")[0]
