@@ -269,3 +269,36 @@ def test_csv_stream_and_ckan_limit_stay_within_the_rows_left(quota_srv):
         r = c.get("/api/3/action/datastore_search", params={"resource_id": "hotline-12345", "limit": 32000})
         assert r.status_code == 200 and len(r.json()["result"]["records"]) == ROWS_PER_DAY - 2000
         assert c.get("/data/air-quality.json").status_code == 429
+
+
+# -- the SQL bounds themselves, in process (the server tests above show them over HTTP) -------------
+
+@pytest.mark.parametrize("sql, refused", [
+    ("select upper('a'), count(*), json_extract('[1]', '$[0]'), date('2026-01-02'), '[1]' -> 0", False),
+    ("select length(group_concat(x)) from (select 'abc' as x)", False),
+    ("select randomblob(4)", True), ("select zeroblob(4)", True), ("select fts3_tokenizer('simple')", True),
+    ("select printf('%d', 1)", True), ("select trim(' a ')", True), ("select sqlite_version()", True),
+    ("select load_extension('x')", True), ("attach ':memory:' as other", True),
+    ("select length(hex(substr(replace(quote(1), '1', '1111111111'), 1)))", False),
+])
+def test_sql_guard_allows_only_listed_functions_and_no_attach(sql, refused):
+    from portal import sql_guard
+    conn = sqlite3.connect(":memory:")
+    sql_guard.limit(conn)
+    if refused:
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            conn.execute(sql).fetchall()
+    else:
+        conn.execute(sql).fetchall()
+
+
+def test_sql_guard_bounds_the_length_of_any_value():
+    from portal import sql_guard
+    conn = sqlite3.connect(":memory:")
+    sql_guard.limit(conn)
+    doubling = ("with recursive r(s) as (select 'x' union all select s || s from r where length(s) < 1000000)"
+                " select max(length(s)) from r")
+    with pytest.raises(sqlite3.DataError, match="too big"):
+        conn.execute(doubling).fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="pattern too complex"):
+        conn.execute("select 'a' like ?", ("%" * (sql_guard.MAX_PATTERN_BYTES + 1),)).fetchall()
