@@ -81,6 +81,22 @@ def after_cue(text: str, start: int, end: int) -> int:
     return m.end() if m and m.end() < end else start
 
 
+_DIVISION_END = re.compile("[^\\s，,。；;]{0,12}?[省市区县旗州盟]")
+
+
+def in_division(text: str, start: int, end: int) -> bool:
+    """text[start:end] lies inside the name of a province, city or county (伊金霍洛旗, 崇礼区): a place,
+    not a person. Looked up only where a division's last character follows closely."""
+    if not _DIVISION_END.match(text, end):
+        return False
+    p = start
+    while p >= 0 and start - p <= LONGEST_OPENING and _HAN.match(text, p):
+        if _opening_at(text, p) >= end:
+            return True
+        p -= 1
+    return False
+
+
 def widen(text: str, start: int) -> int:
     """An address found from `start` whose district began a little earlier (漯河经济技术开发区…: 经 ends a run
     of place characters, so the match began inside the name): the start of that district, else `start`."""

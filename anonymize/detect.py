@@ -397,11 +397,15 @@ SPECS: tuple = (
                 0.7,
                 gate="号幢栋座室户元-－",
             ),
-            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}(?:{UNIT})*",
-                        0.7, gate="村"),
+            # A village's group, with or without the house (何家村3组, 周家村九组12号): a few dozen households.
+            PatternSpec("village", f"{RUN_START}{H}{{1,30}}?村(?:(?:{N}{{1,3}}组|{H}{{1,4}}组)?{HOUSE}(?:{UNIT})*"
+                                   f"|{N}{{1,3}}组)", 0.7, gate="村"),
+            # Building-room with one dash after a word only dwellings end with (曹杨新村12-301, 阳光小区5-1202).
+            PatternSpec("estate_dash", f"{RUN_START}{H}{{1,30}}?(?:小区|花园|公寓|新村|家园|公馆|大楼|大厦|苑|里|弄)"
+                                       f"{D}{{1,3}}[-－]{D}{{2,5}}(?:室|号|户)?(?![0-9０-９])", 0.7, gate="-－"),
         ),
         ("地址", "住址", "家住", "现住", "居住地", "户籍地", "住所"),
-        gate=f"[号室幢栋层座户]|单元|{D}[-－]{D}",
+        gate=f"[号室幢栋层座户组]|单元|{D}[-－]{D}",
     ),
     EntitySpec(
         "ORG_NAME",
@@ -611,7 +615,8 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
                 if score is not None:
                     found.append(Finding(spec.entity, start, end, score))
         if spec.entity == "PERSON":
-            found.extend(extra_names(text, tagger))
+            # A weak name inside a division's name is the place (伊金霍洛旗, 崇礼区).
+            found.extend(f for f in extra_names(text, tagger) if not addresses.in_division(text, f.start, f.end))
     return found
 
 

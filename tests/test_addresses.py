@@ -49,11 +49,13 @@ def _detail(f: Faker, rng: random.Random, kind: str) -> str:
         "house_room": f"{estate}{n(1, 40)}号{n(101, 2802)}室",
         "rural": f"{f.last_name()}家{rng.choice(['村', '庄村', '湾村'])}{n(1, 15)}组{n(1, 200)}号",
         "town_rural": f"{f.first_name()}镇{f.first_name()}村{rng.choice(['', f'{n(1, 15)}组'])}{n(1, 200)}号",
+        "village_group": f"{f.first_name()}镇{f.last_name()}家村{rng.choice([str(n(1, 15)), '三', '十二'])}组",
+        "estate_dash2": f"{f.first_name()}{rng.choice(['新村', '小区', '花园', '公寓'])}{n(1, 99)}-{n(101, 2802)}",
     }[kind]
 
 
 KINDS = ["road_room", "road_house", "road_yard", "road_attached", "estate_block", "estate_room", "estate_dash",
-         "road_dash", "house_room", "rural", "town_rural"]
+         "road_dash", "house_room", "rural", "town_rural", "village_group", "estate_dash2"]
 
 
 def _cases(seed: int, width: str) -> list[tuple[str, str, str]]:
@@ -115,6 +117,7 @@ def test_address_in_a_sentence_goes_and_the_sentence_stays(text, expected):
 @pytest.mark.parametrize("text", [
     "申请日期2024-03-05，已受理", "学习第3单元的内容", "12月5号3楼会议室开会", "(2024)浙0302执1234号",
     "浙食药监械经营备20150012号", "受理编号12-30", "第3-5条规定", "本单元共3个问题", "温州市鹿城区", "鹿城区人民路",
+    "召开村民小组会议", "村民小组3组长", "幼儿园12个班",
 ])
 def test_not_addresses(text):
     assert not [f for f in find(text) if f.entity == "CN_ADDRESS"], text
