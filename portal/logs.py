@@ -58,9 +58,11 @@ def safe_path(scope) -> str:
     names = sorted({k for k, _ in parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"),
                                             keep_blank_values=True)})
     # Our paths are ASCII slugs: a segment with other text, or a long one, is something a caller typed.
+    # redact (audit_shape): numbers typed with spaces or dashes (139 1234 5678) that scrub does not see.
+    from .audit_shape import redact
     path = "/".join(seg if seg.isascii() and len(seg) <= 80 else "…"
-                    for seg in scrub(scope.get("path", "")).split("/"))
-    return path + ("?" + "&".join(f"{scrub(n)[:40]}=" for n in names) if names else "")
+                    for seg in redact(scrub(scope.get("path", ""))).split("/"))
+    return path + ("?" + "&".join(f"{redact(scrub(n))[:40]}=" for n in names) if names else "")
 
 
 def key_prefix(scope) -> str | None:

@@ -385,3 +385,15 @@ def test_an_organisation_claims_its_credit_code(built_portal, tmp_path, serve):
     with httpx.Client(base_url=srv.url, timeout=30) as c:
         assert c.get("/api/portal/account", headers={"authorization": f"Bearer {squatter_key}"}).status_code in (401, 403)
         assert c.post("/api/portal/register", json=owner).status_code == 202
+
+
+def test_access_log_holds_no_number_typed_with_spaces_or_dashes(built_portal, tmp_path, serve):
+    """Same class as item 10, in the server's log: the path and parameter names are redacted like the audit."""
+    srv = serve(_config(built_portal, tmp_path))
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        c.get("/data/air-quality/139%201234%205678.json")
+        c.get("/data/air-quality/139-1234-5678.json")
+        c.get("/data/air-quality.json?139+1234+5678=1")
+    srv.stop()
+    log = srv.log.read_text(encoding="utf-8")
+    assert "/data/air-quality" in log and MOBILE not in _digits(log)
