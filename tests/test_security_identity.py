@@ -63,8 +63,11 @@ def test_rotating_forwarded_for_does_not_escape_the_anonymous_quota(built_portal
         statuses = [c.get("/api/3/action/package_list", headers={"x-forwarded-for": f"203.0.113.{i}",
                                                                    "forwarded": f"for=198.51.100.{i}"}).status_code
                     for i in range(8)]
+        # The scheme is not the caller's to pick either: no HSTS promise over plain HTTP.
+        plain = c.get("/", headers={"x-forwarded-proto": "https"})
     # 8 requests fall in at most two minute windows, so one of them holds 4 > 3: a refusal must come.
     assert 429 in statuses, statuses
+    assert "strict-transport-security" not in plain.headers
     assert {r["client_ip"] for r in _audit_rows(srv)} == {"127.0.0.1"}
 
 
@@ -85,7 +88,9 @@ def test_a_configured_proxy_names_the_client(built_portal, tmp_path, serve):
                     for i in range(5)]
         # A client-supplied address left of the proxy's own entry is not believed: the right-most one is.
         c.get("/api/3/action/package_list", headers={"x-forwarded-for": "192.0.2.66, 198.51.100.7"})
+        via_tls = c.get("/", headers={"x-forwarded-proto": "https"})     # the proxy terminated TLS
     assert statuses == [200] * 5
+    assert "strict-transport-security" in via_tls.headers
     ips = [r["client_ip"] for r in _audit_rows(srv)]
     assert ips == [f"203.0.113.{i}" for i in range(5)] + ["198.51.100.7"]
 
