@@ -135,7 +135,8 @@ def _needs_pseudonymizer(record: Record | None) -> bool:
 def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | None = None,
                 key: bytes | None = None, dataset: str = "-", state_dir: Path | str | None = None,
                 workers: int | None = None, defer_k: bool = False,
-                strict_residual: bool | None = None, detector=None) -> tuple[list[str], Iterator[list[str]], Report]:
+                strict_residual: bool | None = None, detector=None,
+                row_of=None) -> tuple[list[str], Iterator[list[str]], Report]:
     """Return (output header, output rows, report); rows are produced lazily, the report fills as they go.
 
     Declared columns get their rule; every other cell is scanned (unless the column's profile, learned on
@@ -176,6 +177,8 @@ def desensitize(header: list[str], rows: Iterator[list[str]], record: Record | N
     stops = [_stop_rule(c, strict) for c in cols]
     run = _Run(funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer,
                default_workers() if workers is None else workers, stops)
+    if row_of is not None:      # output line -> source row (the reader skipped title lines ...)
+        run.row_of = row_of
     if detector is not None:
         run.use(detector)
     out = run.rows(chain(sample, rows))
@@ -200,6 +203,7 @@ class _Run:
 
     def __init__(self, funcs, profiles, cols, keep_idx, out_header, report, pseudonymizer, workers, stops):
         self.funcs, self.keep_idx, self.report = funcs, keep_idx, report
+        self.row_of = lambda n: n
         self.pseudonymizer, self.workers, self.stops = pseudonymizer, workers, stops
         self.scanner = Scanner()
         self.jobs = tuple(_job(funcs[i], profiles[i], cols[i], stops[i]) for i in keep_idx)
@@ -268,12 +272,13 @@ class _Run:
             rep.residual[entity] += 1
             self.report.residual_total += 1
             if len(self.report.residual_cells) < RESIDUAL_LISTED:
-                self.report.residual_cells.append({"row": row_no + r, "column": rep.name, "entity": entity})
+                self.report.residual_cells.append({"row": self.row_of(row_no + r), "column": rep.name,
+                                                   "entity": entity})
         if result.failure is not None:
             r, j, entity = result.failure
             yield from result.rows[:r]
             self.report.rows += r
-            self._fail(self.keep_idx[j], entity, row_no + r)
+            self._fail(self.keep_idx[j], entity, self.row_of(row_no + r))
         self.report.rows += len(result.rows)
         yield from result.rows
 

@@ -92,7 +92,7 @@ def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual,
     table = open_table(input_file, encoding, sheet)
     header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"), input_file.name,
                                     strict_residual=strict_residual or _cfg(ctx).anonymize.strict_residual,
-                                    detector=detector)
+                                    detector=detector, row_of=table.notes.source_row)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:

@@ -50,7 +50,8 @@ def _insert(db: sqlite_utils.Database, record: Record, folder: Path, key: bytes,
     # defer_k: rows are written as they come; tables.write applies k-anonymity to them at the end.
     detector = _detector(recognizers, folder, record)  # custom recognizers, when configured
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       detector=detector, defer_k=True, strict_residual=strict_residual or None)
+                                       detector=detector, defer_k=True, strict_residual=strict_residual or None,
+                                       row_of=table.notes.source_row)
     cols = [record.column(h) for h in header]
     try:
         _, content_hash = tables.write(db, record.table, cols, rows, str(src), [c.name for c in cols if c.search],

@@ -207,7 +207,8 @@ def _scan(folder: Path, record, key: bytes, result: dict, state_dir: Path | None
     from anonymize.kanon import apply
     # Deferred k-anonymity, as publish runs it, so that the hash is the one publishing will record.
     header, rows, report = desensitize(table.header, table.rows, record, key, record.identifier, state_dir,
-                                       detector=_detector(recognizers, folder, record), defer_k=True)
+                                       detector=_detector(recognizers, folder, record), defer_k=True,
+                                       row_of=table.notes.source_row)
     typed, preview = Typed([record.column(h) for h in header], record.source.file, table.notes.source_row), []
     try:
         for n, row in enumerate(rows, start=2):

@@ -274,3 +274,17 @@ def test_a_sheet_formatted_far_to_the_right_reads_only_its_table(tmp_path):
     wb.save(tmp_path / "wide.xlsx")
     table = open_table(tmp_path / "wide.xlsx")
     assert table.header == HEADER and list(table.rows) == DATA
+
+
+def test_rows_named_by_the_residual_scan_are_source_rows(tmp_path, monkeypatch):
+    """Below a title and a blank line, a cell the re-scan still flags is named by the row the user sees."""
+    from test_failsafe import _miss_first, _mobiles
+    _miss_first(monkeypatch)
+    grid = [["市民来电记录"], [], ["编号", "内容"]] + [[f"T{i}", f"市民来电，手机{m}"] for i, m in enumerate(_mobiles(2, 6))]
+    src = write_csv(tmp_path / "t.csv", grid)
+    _, rep, _ = anonymize(tmp_path, src)
+    assert [c["row"] for c in rep["residual_redacted_whole"]["listed"]] == [4, 5]
+    cfg = write_config(tmp_path, tmp_path / "datasets")
+    refused = CliRunner().invoke(cli, ["--config", str(cfg), "anonymize", str(src), "-o", str(tmp_path / "o.csv"),
+                                       "--strict-residual"])
+    assert refused.exit_code == 1 and "第4行" in refused.output
