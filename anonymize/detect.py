@@ -73,8 +73,9 @@ def _trie_tail(node: dict) -> str:
     return body + "?" if "" in node else body
 
 
-HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+# Extensions B-H too: names carry rare characters (虞𬱖青, 李𫖮) that GB18030 files hold.
+HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 
 
 def _han_except(stops: str) -> str:
@@ -140,6 +141,8 @@ CUE_BEFORE_FLAT = "|".join(
 NOT_PLACE = f"(?![东西南北中]?(?:[{names.PLACE_SUFFIX_CHARS}]|大道|大街)|哈尔|浩特)"
 CUE_AFTER = _alt(names.CUE_AFTER)
 MINORITY_NAME = f"{H}{{1,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
+ENGLISH_TITLE = "(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Applicant|applicant|Name|name)\\.?:?[ \\t]+"
+LATIN_NAME = "[A-Z][A-Za-z'\\-]+(?:[ \\t]+[A-Z][A-Za-z'\\-]+){1,3}(?![A-Za-z])"
 TRIGGER = _alt(names.TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 STRONG_TRIGGER = _alt(names.STRONG_TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 # Characters a name of any surname may hold: Han, except the one-character words that end a name.
@@ -426,6 +429,9 @@ SPECS: tuple = (
                         trusted=True, gate="男女"),
             PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
             PatternSpec("minority", MINORITY_NAME, 0.75, gate=names.NAME_DOTS),
+            # Mr. WONG Kwok Wing, Applicant Dakota Richardson: a romanized name after an English title.
+            PatternSpec("after_english_title", f"{ENGLISH_TITLE}(?P<v>{LATIN_NAME})", 0.7, trusted=True,
+                        gate="MDAaNn"),
             PatternSpec(
                 "whole_cell", f"^[ \\t]*(?P<v>{CELL_NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
                 max_line=17,  # 欧阳 + 2 given characters, or a minority name of at most 6 + 1 + 10
@@ -606,9 +612,8 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
                 continue
             for m in rx.finditer(text):
                 start, end = value_span(m)
-                if start == end or (person and end < len(text) and names.place_follows(text, end)
-                                    and not _DOTTED.search(text, start, end)):
-                    continue  # 越秀|大队, 何家|浜村: a place or an organisation, not a person
+                if start == end or (person and not span_allowed("PERSON", text, start, end)):
+                    continue
                 if spec.entity == "CN_ADDRESS":  # cue words stay in the sentence; a district cut short is whole
                     start = addresses.widen(text, addresses.after_cue(text, start, end))
                 score = score_match(spec, pattern, text[start:end])
@@ -624,6 +629,14 @@ _HAN2 = re.compile(HAN + "{2}")
 _DOTTED = re.compile(f"[{names.NAME_DOTS}]")
 LIKELY_SCORE = 0.55
 TAGGER_SCORE = 0.6
+
+
+def span_allowed(entity: str, text: str, start: int, end: int) -> bool:
+    """The context check after a pattern matched (shared with recognizers.py): a surname-led word that
+    a place or organisation suffix continues (越秀|大队, 何家|浜村) is no person's name."""
+    if entity != "PERSON" or end >= len(text) or _DOTTED.search(text, start, end):
+        return True
+    return not names.place_follows(text, end)
 
 
 def extra_names(text: str, tagger: bool = False) -> list[Finding]:

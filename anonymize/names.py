@@ -37,6 +37,7 @@ TRIGGERS = (
     " 持卡人 开户人 购房人 借款人 出借人 担保人 原告 被告 第三人 证人 死者 伤者 嫌疑人 犯罪嫌疑人 被执行人"
     " 申报人 填报人 登记人 签收人 审核人 核查人 检查人 网格员 工作人员 员工 职工 工人 老人 丈夫 妻子 儿子"
     " 女儿 父亲 母亲 孙子 孙女 邻居 同事 我叫 本人 其子 其女 其妻 其夫 民警 医生 护士 店主 摊主 母子 父子"
+    " 办事人 代办人 继承人 核查人员 检查人员 儿媳 女婿 配偶"
 ).split()
 
 # Trigger words of forms and tickets after which a name is certain enough to take one with any surname
@@ -44,6 +45,7 @@ TRIGGERS = (
 STRONG_TRIGGERS = (
     "姓名 名字 申请人 被申请人 联系人 紧急联系人 投诉人 被投诉人 举报人 被举报人 来电人 来访人 来信人 反映人"
     " 诉求人 当事人 法定代表人 法人代表 经办人 户主 收件人 寄件人 收货人 持卡人 开户人 我叫"
+    " 办事人 代办人 继承人 委托人 受托人 代理人 原告 被告 第三人 核查人员 检查人员 承办人 办理人"
 ).split()
 
 # Words that cannot begin the second character of a given name: they start the rest of the sentence.

@@ -42,7 +42,7 @@ class ChineseRecognizer(PatternRecognizer):
         for pattern, rx in self._compiled:
             for m in rx.finditer(text):
                 start, end = detect.value_span(m)
-                if start < end:
+                if start < end and detect.span_allowed(self.SPEC.entity, text, start, end):
                     result = self._result(pattern, text[start:end], start, end)
                     if result is not None:
                         results.append(result)

@@ -111,3 +111,13 @@ def test_a_name_redacted_in_its_column_goes_from_the_rows_notes_too(seed):
     for p, (name, note) in zip(people, out):
         assert name == "［姓名］" and p not in note and note.endswith("原告医疗费")
     assert report.columns[1].found["PERSON"] >= 30
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Mr. WONG Kwok Wing from Hong Kong，办理居住证", "WONG Kwok Wing"),
+    ("Applicant Dakota Richardson (passport pending) 已安排英语服务", "Dakota Richardson"),
+    ("被告虞𬱖青支付货款", "虞𬱖青"), ("原告李𫖮医疗费", "李𫖮"), ("办事人包卫东代其母亲办理", "包卫东"),
+])
+def test_english_titles_and_rare_characters(text, name):
+    s = text.index(name)
+    assert any(f.entity == "PERSON" and f.start <= s and f.end >= s + len(name) for f in find(text)), text
