@@ -105,6 +105,9 @@ _KIND_END = re.compile("(?:种类|类型|类别|性质|分类|类)$")
 # 受理单位地址) or a service line (咨询电话, 值班电话, 投诉热线).
 _PUBLIC_LINE = re.compile("(?:经办|受理|发证|登记|主管|监管|承办|审批|执法|管理)(?:机构|机关|部门|单位|中心|窗口)"
                           "|咨询|值班|服务热线|热线|投诉|举报|监督|客服|总机|传真")
+# 是否党员, 有无监护人: a yes/no question; 申请人数, 户主年龄: a count or a measure of someone.
+_QUESTION = re.compile("是否|有无|是不是|能否")
+_MEASURE_END = re.compile("(?:人数|户数|次数|数量|人次|年龄|比例|占比|金额|面积|天数|月数|时长|率)$")
 _ORG_NAME_END = re.compile("(?:名称|单位|机构|企业|学校|医院)$")
 # An organisation's own identifiers (统一社会信用代码, 组织机构代码): the org half of 身份证号码/组织机构代码.
 _ORG_ID_END = re.compile("(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|机构代码|营业执照号码?|注册号|税号|纳税人识别号)$")
@@ -186,6 +189,8 @@ def _owner(prefix: str) -> tuple[str, str] | None:
 
 def classify_part(part: str) -> HeaderMatch:
     """One normalised header part (see normalize)."""
+    if _QUESTION.match(part) or _MEASURE_END.search(part):
+        return HeaderMatch("none", None, f"'{part}' asks a question or counts: no identifier")
     m = _KIND_END.search(part)
     if m:
         return HeaderMatch("describes_kind", None, f"'{part}' ends in kind word '{m.group()}': describes a kind")

@@ -339,9 +339,11 @@ class CellResult:
 def redact_whole(scanner: Scanner, value: str, entity: str, allowed: frozenset = frozenset(),
                  header: str = "") -> CellResult:
     """A cell of an identifier column: the whole value is the entity unless it is blank (无, 不详, -), has
-    no digit where the entity needs digits (无电话), or names an organisation in a name column."""
+    no digit where the entity needs digits (无电话), or, in a name column, is one character (是, 否) or
+    names an organisation."""
     if is_blank(value) or entity in allowed or (entity in DIGIT_ENTITIES and not _DIGIT.search(value)) \
-            or (entity == "PERSON" and (is_org_name(value) or (NAME_SHAPED_ONLY in allowed and not name_shaped(value)))):
+            or (entity == "PERSON" and (len(value.strip()) < 2 or is_org_name(value)
+                                        or (NAME_SHAPED_ONLY in allowed and not name_shaped(value)))):
         return scan_cell(scanner, value, allowed, header)
     if entity == "CN_ADDRESS":
         new = address_whole(value)

@@ -142,3 +142,8 @@ def test_surname_led_categories_repeated_across_rows_are_not_names(seed):
     _, out, _ = desensitize(["品种", "犬主姓名"], iter(rows), None, b"k" * 32, "t")
     for before, after in zip(rows, out):
         assert after[0] == before[0] and after[1] == "［姓名］"
+
+
+@pytest.mark.parametrize("header", ["是否党员", "有无监护人", "申请人数", "户主年龄", "是否代办", "投诉人次"])
+def test_questions_and_counts_about_a_person_are_not_identifiers(header):
+    assert header_entity(header) is None and classify(header).kind == "none"
