@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 WINDOW_ROWS = 60        # rows read before the header is chosen (titles and notes sit in the first few)
+FOOTER_MAX = 10         # note lines after the last record; more such lines are sparse records, kept
 HEADER_CELL_MAX = 40    # a column name is short; a title or a note is a sentence
 GROUP_JOIN = "_"
 
@@ -62,8 +63,8 @@ def _texty(row: list[str], idx: list[int]) -> bool:
 def note_like(row: list[str], width: int) -> bool:
     """A line that is not a record of a table `width` wide: a note (注：…), a signature line (制表人：…)."""
     idx = filled(row)
-    if len(idx) <= 1:
-        return width >= 3 or len(row) < width
+    if len(idx) <= 1:   # one cell: a note starts at the left (a sparse record may fill any one column)
+        return idx == [0] and (width >= 3 or len(row) < width)
     return len(idx) <= 3 and 2 * len(idx) < width and all(_labelled(row[j]) for j in idx)
 
 

@@ -271,6 +271,10 @@ class _Rows:
             self.pending.append((num, row))
             return []
         self.pending.append((num, row))
+        return self._release(k)
+
+    def _release(self, k: int) -> list[list[str]]:
+        """The held lines as data rows; k data rows came before them."""
         out, anchors = [], self.notes.anchors
         for p, r in self.pending:
             out.append(self.fit(p, r))
@@ -302,6 +306,8 @@ class _Rows:
                 out = self._step(where(row), row, k)
                 k += len(out)
                 yield from out
+            if pending and (k == 0 or len(pending) > layout.FOOTER_MAX):   # sparse records, not a footer
+                yield from self._release(k)
             self.notes.skipped_below = [num for num, _ in pending]
         except (csv.Error, UnicodeDecodeError) as e:
             raise source.error(e) from None

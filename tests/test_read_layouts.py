@@ -288,3 +288,19 @@ def test_rows_named_by_the_residual_scan_are_source_rows(tmp_path, monkeypatch):
     refused = CliRunner().invoke(cli, ["--config", str(cfg), "anonymize", str(src), "-o", str(tmp_path / "o.csv"),
                                        "--strict-residual"])
     assert refused.exit_code == 1 and "第4行" in refused.output
+
+
+def test_a_sparse_table_is_not_taken_for_a_footer(tmp_path):
+    """Many one-cell lines at the end, or no other record at all: records, kept."""
+    many = [HEADER, DATA[0]] + [[str(i), "", "", "", ""] for i in range(2, 14)]
+    rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "many.csv", many))
+    assert len(rows) == 14 and rep["read"]["rows_skipped_below_table"] == []
+    only = [["区县", "站点", "备注"], ["鹿城区", "", ""], ["龙湾区", "", ""]]
+    rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "only.csv", only))
+    assert rows == only
+
+
+def test_a_last_record_with_one_cell_right_of_the_first_column_is_kept(tmp_path):
+    grid = [HEADER, DATA[0], ["", "", "", "0", ""]]
+    rows, rep, _ = anonymize(tmp_path, write_csv(tmp_path / "t.csv", grid))
+    assert rows[-1] == ["", "", "", "0", ""] and rep["read"]["rows_skipped_below_table"] == []
