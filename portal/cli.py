@@ -88,10 +88,11 @@ def anonymize(ctx, input_file, output, report, encoding, sheet, strict_residual,
     """
     from anonymize.read import open_table
     from anonymize.policy import desensitize
-    detector = _detector([*_cfg(ctx).anonymize.recognizers, *recognizer_files])
+    cfg = _cfg(ctx)
+    detector = _detector([*cfg.anonymize.recognizers, *recognizer_files])
     table = open_table(input_file, encoding, sheet)
-    header, rows, rep = desensitize(table.header, table.rows, None, _cfg(ctx).secret("pseudonym"), input_file.name,
-                                    strict_residual=strict_residual or _cfg(ctx).anonymize.strict_residual,
+    header, rows, rep = desensitize(table.header, table.rows, None, cfg.secret("pseudonym"), input_file.name,
+                                    strict_residual=strict_residual or cfg.anonymize.strict_residual,
                                     detector=detector, row_of=table.notes.source_row)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
