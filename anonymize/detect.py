@@ -156,11 +156,13 @@ SPEECH = _alt("反映 来电 来信 来访 投诉 举报 咨询 诉称 称 表�
 CELL_NOT_NAME_END = "[区县市镇乡村路街道巷号室楼省局厅处科所站园店厂司部院校中心类型费率额]"
 ROAD = "(?:路|街|大街|大道|道|巷|弄|胡同|里|坊)"
 # One step of an address below its road or estate: building, unit, floor, room (三号楼, ７座, 2单元, 附1号).
-UNIT = f"(?:{N}{{1,5}}(?:号楼|号院|号房|幢|栋|座|单元|楼|层|室|号|户|组)|附{N}{{1,4}}号|[A-Za-zＡ-Ｚａ-ｚ]座)"
+# A blank may separate the steps (阳光小区 3幢 2单元 501室): the address goes on after it.
+SP = "[ \u3000]?"
+UNIT = f"{SP}(?:{N}{{1,5}}(?:号楼|号院|号房|幢|栋|座|单元|楼|层|室|号|户|组)|附{N}{{1,4}}号|[A-Za-zＡ-Ｚａ-ｚ]座)"
 # A step only a dwelling has (a lone 3号 or 5楼 could be anything).
-HOME_UNIT = f"{N}{{1,5}}(?:号楼|号房|幢|栋|座|室|户)"
+HOME_UNIT = f"{SP}{N}{{1,5}}(?:号楼|号房|幢|栋|座|室|户)"
 # Building-unit-room written with dashes: 21-2-703, １５－３－２４０１ (a date's year has 4 digits).
-DASHED = f"{D}{{1,3}}[-－]{D}{{1,3}}[-－]{D}{{1,5}}(?:[-－]{D}{{1,5}})?(?:室|号|户)?(?![0-9０-９])"
+DASHED = f"{SP}{D}{{1,3}}[-－]{D}{{1,3}}[-－]{D}{{1,5}}(?:[-－]{D}{{1,5}})?(?:室|号|户)?(?![0-9０-９])"
 # A bare room number after a building or unit (1号楼502, 2单元2401).
 ROOM = f"(?:(?<=[幢栋楼座元层])[0-9０-９]{{2,5}}(?![0-9０-９]))?"
 HOUSE = f"{N}{{1,5}}(?:[-－之]{N}{{1,4}})?号"
@@ -387,8 +389,8 @@ SPECS: tuple = (
             # (虎踞路580号银城东苑34座1404室, 嵩山路108号院14号楼2单元202).
             PatternSpec(
                 "road",
-                f"{RUN_START}(?:{H}|{N}){{0,40}}?{ROAD}(?:{N}{{1,5}}弄)?{HOUSE}(?:{UNIT})*"
-                f"(?:{H}{{1,12}}?(?:{DASHED}|(?:{UNIT})+))?{ROOM}",
+                f"{RUN_START}(?:{H}|{N}){{0,40}}?{ROAD}(?:{SP}{N}{{1,5}}弄)?{SP}{HOUSE}(?:{UNIT})*"
+                f"(?:{SP}{H}{{1,12}}?(?:{DASHED}|(?:{UNIT})+))?{ROOM}",
                 0.7,
                 gate="号",
             ),

@@ -51,11 +51,12 @@ def _detail(f: Faker, rng: random.Random, kind: str) -> str:
         "town_rural": f"{f.first_name()}镇{f.first_name()}村{rng.choice(['', f'{n(1, 15)}组'])}{n(1, 200)}号",
         "village_group": f"{f.first_name()}镇{f.last_name()}家村{rng.choice([str(n(1, 15)), '三', '十二'])}组",
         "estate_dash2": f"{f.first_name()}{rng.choice(['新村', '小区', '花园', '公寓'])}{n(1, 99)}-{n(101, 2802)}",
+        "spaced": f"{road} {n(1, 999)}号 {estate} {n(1, 40)}幢 {n(1, 6)}单元 {n(101, 2802)}室",
     }[kind]
 
 
 KINDS = ["road_room", "road_house", "road_yard", "road_attached", "estate_block", "estate_room", "estate_dash",
-         "road_dash", "house_room", "rural", "town_rural", "village_group", "estate_dash2"]
+         "road_dash", "house_room", "rural", "town_rural", "village_group", "estate_dash2", "spaced"]
 
 
 def _cases(seed: int, width: str) -> list[tuple[str, str, str]]:
