@@ -143,6 +143,7 @@ CUE_AFTER = _alt(names.CUE_AFTER)
 MINORITY_NAME = f"{H}{{1,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
 ENGLISH_TITLE = "(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Applicant|applicant|Name|name)\\.?:?[ \\t]+"
 LATIN_NAME = "[A-Z][A-Za-z'\\-]+(?:[ \\t]+[A-Z][A-Za-z'\\-]+){1,3}(?![A-Za-z])"
+TRIGGER_WORD = _alt(names.TRIGGERS)
 TRIGGER = _alt(names.TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 STRONG_TRIGGER = _alt(names.STRONG_TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 # Characters a name of any surname may hold: Han, except the one-character words that end a name.
@@ -434,6 +435,9 @@ SPECS: tuple = (
             # Mr. WONG Kwok Wing, Applicant Dakota Richardson: a romanized name after an English title.
             PatternSpec("after_english_title", f"{ENGLISH_TITLE}(?P<v>{LATIN_NAME})", 0.7, trusted=True,
                         gate="MDAaNn"),
+            # 申请人Valerie Harris, 外籍人士Darryl King: a romanized name after a role word.
+            PatternSpec("latin_after_trigger", f"{TRIGGER_WORD}[：:\\s]{{0,3}}(?P<v>{LATIN_NAME})", 0.7, trusted=True,
+                        rare=True),
             PatternSpec(
                 "whole_cell", f"^[ \\t]*(?P<v>{CELL_NAME}|{MINORITY_NAME})(?<!{CELL_NOT_NAME_END})(?=[ \\t]*$)", 0.7,
                 max_line=17,  # 欧阳 + 2 given characters, or a minority name of at most 6 + 1 + 10

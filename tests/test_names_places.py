@@ -121,3 +121,14 @@ def test_a_name_redacted_in_its_column_goes_from_the_rows_notes_too(seed):
 def test_english_titles_and_rare_characters(text, name):
     s = text.index(name)
     assert any(f.entity == "PERSON" and f.start <= s and f.end >= s + len(name) for f in find(text)), text
+
+
+@pytest.mark.parametrize("seed", [8])
+def test_romanized_names_after_a_role_word(seed):
+    f = Faker("en_US")
+    f.seed_instance(seed)
+    for role in ["申请人", "外籍人士", "联系人：", "考生"]:
+        name = f"{f.first_name()} {f.last_name()}"
+        text = f"{role}{name}咨询工作许可延期"
+        s = text.index(name)
+        assert any(x.entity == "PERSON" and x.start <= s and x.end >= s + len(name) for x in find(text)), text
