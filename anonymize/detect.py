@@ -140,7 +140,7 @@ CUE_BEFORE_FLAT = "|".join(
 # A surname-led word followed by one of these is part of a place name (东丽区, 通辽路).
 NOT_PLACE = f"(?![东西南北中]?(?:[{names.PLACE_SUFFIX_CHARS}]|大道|大街)|哈尔|浩特)"
 CUE_AFTER = _alt(names.CUE_AFTER)
-MINORITY_NAME = f"{H}{{1,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{1,10}}"
+MINORITY_NAME = f"{H}{{2,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{2,10}}"  # 人·月 is a unit
 ENGLISH_TITLE = "(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Applicant|applicant|Name|name)\\.?:?[ \\t]+"
 LATIN_NAME = "[A-Z][A-Za-z'\\-]+(?:[ \\t]+[A-Z][A-Za-z'\\-]+){1,3}(?![A-Za-z])"
 TRIGGER_WORD = _alt(names.TRIGGERS)

@@ -132,3 +132,8 @@ def test_romanized_names_after_a_role_word(seed):
         text = f"{role}{name}咨询工作许可延期"
         s = text.index(name)
         assert any(x.entity == "PERSON" and x.start <= s and x.end >= s + len(name) for x in find(text)), text
+
+
+@pytest.mark.parametrize("text", ["按新标准1140元/人·月发放", "收费50元/次·人", "单价3元/吨·公里"])
+def test_a_dotted_unit_is_not_a_minority_name(text):
+    assert not [f for f in find(text) if f.entity == "PERSON"]
