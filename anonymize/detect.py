@@ -174,7 +174,7 @@ ORG_SUFFIX = _alt(
 )
 # 温州华信电器企业(普通合伙), 某某商店（个体工商户）
 ORG_FORM = "(?:[(（](?:普通合伙|有限合伙|特殊普通合伙|个人独资|个体工商户|自然人独资)[)）])?"
-ORG_CHAR = f"(?:{H}|[A-Za-z0-9（）()])"
+ORG_CHAR = f"(?:{H}|[A-Za-z0-9]|[（(][^（）()]{{1,12}}[）)])"  # a bracket only as a closed pair: 中国（上海）…
 # Places and organisations start where a run of their characters starts (the earliest start is what
 # leftmost matching would pick anyway); trying only there keeps the scan linear.
 RUN_START = f"(?<!{H})(?<![0-9０-９一二三四五六七八九十百零〇])"

@@ -137,3 +137,8 @@ def test_romanized_names_after_a_role_word(seed):
 @pytest.mark.parametrize("text", ["按新标准1140元/人·月发放", "收费50元/次·人", "单价3元/吨·公里"])
 def test_a_dotted_unit_is_not_a_minority_name(text):
     assert not [f for f in find(text) if f.entity == "PERSON"]
+
+
+def test_an_organisation_does_not_swallow_a_name_across_an_open_bracket():
+    text = "由王欢老师陪同办理（学校出具证明），联系电话见附件"
+    assert _names_hit(text, "王欢")
