@@ -549,6 +549,17 @@ def value_span(m: re.Match) -> tuple:
     return m.span()
 
 
+def match_span(entity: str, text: str, m: re.Match) -> Optional[tuple]:
+    """The span a match stands for, or None (shared with recognizers.py, so both paths agree): group "v",
+    the context check of names, and for addresses the cue words cut off and a district cut short made whole."""
+    start, end = value_span(m)
+    if start >= end or not span_allowed(entity, text, start, end):
+        return None
+    if entity == "CN_ADDRESS":
+        start = addresses.widen(text, addresses.after_cue(text, start, end))
+    return start, end
+
+
 def score_match(spec: EntitySpec, pattern: PatternSpec, text: str) -> Optional[float]:
     """Presidio's rule: validator True -> 1.0, False -> dropped (kept at the pattern's score when the
     pattern is trusted: 身份证号：+ 18 digits is an ID even with a mistyped check digit);
@@ -608,7 +619,6 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
         if gate is not None and not gate.search(text):
             continue
         skip_rare = screen is not None and screen.search(text) is None
-        person = spec.entity == "PERSON"
         for pattern, rx, needs in patterns:
             if pattern.min_digits > run or (needs and not any(c in text for c in needs)):
                 continue
@@ -617,17 +627,15 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
             if pattern.max_line and not _has_short_line(text, pattern.max_line):
                 continue
             for m in rx.finditer(text):
-                start, end = value_span(m)
-                if start == end or (person and not span_allowed("PERSON", text, start, end)):
+                span = match_span(spec.entity, text, m)
+                if span is None:
                     continue
-                if spec.entity == "CN_ADDRESS":  # cue words stay in the sentence; a district cut short is whole
-                    start = addresses.widen(text, addresses.after_cue(text, start, end))
+                start, end = span
                 score = score_match(spec, pattern, text[start:end])
                 if score is not None:
                     found.append(Finding(spec.entity, start, end, score))
         if spec.entity == "PERSON":
-            # A weak name inside a division's name is the place (伊金霍洛旗, 崇礼区).
-            found.extend(f for f in extra_names(text, tagger) if not addresses.in_division(text, f.start, f.end))
+            found.extend(extra_names(text, tagger))
     return found
 
 
@@ -653,7 +661,8 @@ def extra_names(text: str, tagger: bool = False) -> list[Finding]:
     out = likely_names(text)
     if tagger:
         out += [Finding("PERSON", s, e, TAGGER_SCORE) for s, e in names.tagged_spans(text)]
-    return out
+    # A weak name inside a division's name is the place (伊金霍洛旗, 崇礼区).
+    return [f for f in out if not addresses.in_division(text, f.start, f.end)]
 
 
 # A look-ahead finds candidates at every position, overlapping ones included.

@@ -36,14 +36,15 @@ class ChineseRecognizer(PatternRecognizer):
         self._compiled = [(p, detect.compile_pattern(p.regex)) for p in self.PATTERNS]
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
-        """PatternRecognizer's loop, except that a group named "v" gives the span and patterns are
-        compiled by detect.compile_pattern (plain `re`): exactly what the fast path does."""
+        """PatternRecognizer's loop, except that the span is detect.match_span's (group "v", the name
+        context check, the address grammar's cue and district rules) and patterns are compiled by
+        detect.compile_pattern (plain `re`): exactly what the fast path does."""
         results = []
         for pattern, rx in self._compiled:
             for m in rx.finditer(text):
-                start, end = detect.value_span(m)
-                if start < end and detect.span_allowed(self.SPEC.entity, text, start, end):
-                    result = self._result(pattern, text[start:end], start, end)
+                span = detect.match_span(self.SPEC.entity, text, m)
+                if span is not None:
+                    result = self._result(pattern, text[span[0]:span[1]], *span)
                     if result is not None:
                         results.append(result)
         return EntityRecognizer.remove_duplicates(results)
