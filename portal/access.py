@@ -13,7 +13,7 @@ from .config import Config
 from .crypto import Crypto
 from .failed_csv import FailedCsv
 from .identity import load_verifier
-from .no_echo import NoEcho, sent_values
+from .no_echo import NoEcho, personal_values, sent_values
 from .quota import REGISTER_PAGE, Limiter, tiers
 from .store import Store, now_iso, open_store
 
@@ -362,14 +362,23 @@ async def guard(svc: Services, scope, receive, send, app, today: date | None = N
     if path.split("/")[1].endswith(".csv") and wants_sql(asked):   # a failed query is a 400, not an empty 200
         reply = FailedCsv(reply, header_off=dict(asked).get("_header") == "off")
     # Errors that quote a sent value back get a fixed message (the SQL editor page keeps the query).
-    reply = NoEcho(reply, sent_values(asked), keep_html=wants_sql(asked))
+    # ... and no answer carries a personal value the caller sent (query or body): its placeholder instead.
+    body = bytearray()
+
+    async def reading():
+        message = await receive()
+        if message.get("type") == "http.request" and len(body) <= svc.cfg.operations.max_body_bytes:
+            body.extend(message.get("body", b""))
+        return message
+    reply = NoEcho(reply, sent_values(asked), keep_html=wants_sql(asked),
+                   personal=lambda: personal_values(asked, bytes(body)))
     scope = {**scope, "portal.actor": actor}
     rows = 0
     # A change the request makes writes this entry in its own transaction (audit.with_change).
     pending = audit.Pending(svc.audit_key, _entry(scope, actor, ip, dataset, 0, 0))
     token = audit.PENDING.set(pending)
     try:
-        await app(scope, receive, reply)
+        await app(scope, reading, reply)
         rows = counter.rows()
         if counter.fixed is not None and (status != 200 or scope.get("method") == "HEAD"):
             rows = 0   # a download not sent (304, HEAD, error) returned no rows

