@@ -60,4 +60,5 @@ def run(ds: Datasette, cfg: Config) -> None:
     # on a same-host deployment; trusting_proxies applies the configured list instead.
     uvicorn.run(trusting_proxies(ds.app(), cfg.server.trusted_proxies), host=cfg.host, port=cfg.port,
                 log_level="warning", access_log=False, proxy_headers=False,
+                server_header=False,  # `server: uvicorn` tells an attacker what to look up
                 log_config=None)  # our JSON logging (portal/logs.py) is already set up

@@ -124,3 +124,18 @@ def test_a_hostile_package_name_stays_one_folder_and_one_comment_line(tmp_path):
     assert folder.parent == datasets and sorted(p.name for p in tmp_path.iterdir()) == ["datasets"]
     record = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
     assert record["source"]["file"] == "data.csv" and sorted(p.name for p in folder.iterdir()) == ["data.csv", "dataset.yaml"]
+
+
+# ---- item 5: no header names the software or its version ----
+
+@pytest.mark.server
+def test_no_header_names_the_server_software_or_a_version(srv):
+    paths = ["/", "/-/health", "/api/3/action/package_list", "/data/air-quality.json", "/no-such-page",
+             "/api/portal/openapi.json", "/data/air-quality.json?_shape=bad"]
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        answers = [c.get(p) for p in paths] + [c.post("/api/3/action/package_list", json={})]
+    for r in answers:
+        assert "server" not in r.headers and "x-powered-by" not in r.headers, (r.url, dict(r.headers))
+        for name, value in r.headers.items():
+            assert not re.search(r"uvicorn|datasette|python|sqlite|starlette|(?<![\d.])\d+\.\d+\.\d+(?![\d.])",
+                                 value, re.I), (name, value)
