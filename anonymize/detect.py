@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
-from anonymize import addresses, names
+from anonymize import addresses, names, prefilter
 from anonymize.checksums import date_ok, luhn_ok, normalize_digits, resident_id15_ok, resident_id_ok, uscc_ok
 
 # Patterns are plain `re` (the `regex` module Presidio uses is 10-20x slower on big character classes);
@@ -204,7 +204,7 @@ class PatternSpec:
     trusted: bool = False  # the context (a trigger word) vouches for the value: lenient invalidator
     min_digits: int = 0  # fast path only: a match needs a run of this many digits (separators allowed)
     max_line: int = 0  # fast path only: a match is a whole line of at most this many characters (blanks aside)
-    rare: bool = False  # fast path only: seldom matches; an entity's rare patterns are screened by one search
+    rare: bool = False  # seldom matches (a note only: every pattern is pre-screened by its first characters)
 
 
 @dataclass(frozen=True)
@@ -521,20 +521,18 @@ class Finding(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def _compiled():
-    """(spec, gate, screen, [(pattern, compiled, needs)]) per entity, compiled once."""
+    """(spec, gate, [(pattern, compiled, needs, first)]) per entity, compiled once. needs: the pattern's
+    gate characters as one class; first: the characters every match starts with (prefilter.py), so a
+    pattern whose first characters are absent is skipped with one search instead of a full scan. (One
+    alternation of an entity's rare patterns screened them before: on free text it matched often and
+    cost as much as the patterns themselves.)"""
     out = []
     for spec in SPECS:
         gate = re.compile(spec.gate, FLAGS) if spec.gate else None
-        patterns = [(p, compile_pattern(p.regex), tuple(p.gate)) for p in spec.patterns]
-        out.append((spec, gate, _screen(spec), patterns))
+        patterns = [(p, compile_pattern(p.regex), prefilter.char_class(p.gate), prefilter.screen(p.regex, FLAGS))
+                    for p in spec.patterns]
+        out.append((spec, gate, patterns))
     return out
-
-
-def _screen(spec: EntitySpec) -> Optional[re.Pattern]:
-    """The rare patterns as one alternation: where none of them matches, the alternation finds nothing
-    either, so one search rules them all out (the common case) at about the cost of one pattern."""
-    rare = [p.regex.replace("(?P<v>", "(?:") for p in spec.patterns if p.rare]
-    return compile_pattern("|".join(f"(?:{r})" for r in rare)) if len(rare) > 1 else None
 
 
 def compile_pattern(pattern: str) -> re.Pattern:
@@ -613,16 +611,15 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
     groups, run = _groups(text)
     if not groups:
         return found
-    for spec, gate, screen, patterns in _compiled():
+    for spec, gate, patterns in _compiled():
         if spec.group not in groups or (entities is not None and spec.entity not in entities):
             continue
         if gate is not None and not gate.search(text):
             continue
-        skip_rare = screen is not None and screen.search(text) is None
-        for pattern, rx, needs in patterns:
-            if pattern.min_digits > run or (needs and not any(c in text for c in needs)):
+        for pattern, rx, needs, first in patterns:
+            if pattern.min_digits > run or (needs is not None and needs.search(text) is None):
                 continue
-            if skip_rare and pattern.rare:
+            if first is not None and first.search(text) is None:
                 continue
             if pattern.max_line and not _has_short_line(text, pattern.max_line):
                 continue
