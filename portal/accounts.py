@@ -139,6 +139,19 @@ class Registry:
             raise Duplicate({"mobile": f"该手机号码已注册{self.cfg.accounts_per_mobile}个账户，不能再注册 "
                                        "(this mobile already holds the accounts it may)"})
 
+    def registration_secret(self, account_id: int) -> str | None:
+        """The secret a registration's answer carries: send_code/verify_code need it (ids are sequential)."""
+        acct = self.store.one("select created_at from accounts where id = ?", (account_id,))
+        return self.crypto.keyed_hash("registration", f"{account_id}:{acct['created_at']}") if acct else None
+
+    def registration_ok(self, account_id: int, secret) -> bool:
+        """The secret is this pending registration's; a wrong one, a finished or an unknown registration
+        are the same answer, so nobody learns which account ids exist or await a code."""
+        acct = self.store.one("select status from accounts where id = ?", (account_id,))
+        expected = self.registration_secret(account_id) if acct and acct["status"] == "pending_code" else None
+        return isinstance(secret, str) and expected is not None and hmac.compare_digest(
+            secret.encode("utf-8", "replace"), expected.encode())
+
     def send_code(self, account_id: int) -> None:
         """A fresh 6-digit code for a pending account (replaces any earlier one)."""
         acct = self.store.one("select status, mobile_enc from accounts where id = ?", (account_id,))

@@ -15,6 +15,8 @@ from .identity import FieldErrors
 from .quota import REGISTER_PAGE, tiers
 
 CSRF_COOKIE, CSRF_HEADER = "portal_csrf", "x-csrf-token"
+REGISTRATION_COOKIE = "portal_reg_"      # + account id: the registration's secret (see _registration)
+NO_REGISTRATION = "没有待验证的注册 (no registration awaiting a code)"
 MAX_BODY = 64 * 1024
 
 
@@ -38,7 +40,10 @@ def csrf_ok(request) -> bool:
 
     Clients that send neither (scripts, ckanapi) cannot be driven by another site, so they pass.
     """
-    browser = request.headers.get("cookie") or request.headers.get("origin")
+    # The registration cookie is SameSite=Strict (another site's request never carries it): alone it
+    # does not make a request a browser's.
+    others = [c for c in request.cookies if not c.startswith(REGISTRATION_COOKIE)]
+    browser = others or request.headers.get("origin")
     if not browser:
         return True
     cookie, header = request.cookies.get(CSRF_COOKIE, ""), request.headers.get(CSRF_HEADER, "")
@@ -139,8 +144,20 @@ async def register(request, svc: Services):
     _limit(svc, f"register:{ip}", svc.cfg.quotas.register_per_hour)
     _limit(svc, f"code:{ip}", svc.cfg.quotas.codes_per_hour)
     account = svc.registry.register(data)
-    return _json({"ok": True, "account": account, "code_sent": True,
-                  "next": "/api/portal/verify-code"}, 202)
+    secret = svc.registry.registration_secret(account["id"])
+    # The secret in the answer (for scripts) and in a cookie only this portal's own pages send back.
+    cookie = (f"{REGISTRATION_COOKIE}{account['id']}={secret}; Path=/api/portal/; Max-Age=86400; HttpOnly; "
+              f"SameSite=Strict{'; Secure' if request.scheme == 'https' else ''}")
+    return _json({"ok": True, "account": account, "code_sent": True, "registration": secret,
+                  "next": "/api/portal/verify-code"}, 202, {"set-cookie": cookie})
+
+
+def _registration(request, svc: Services, data: dict, account_id: int) -> None:
+    """send-code and verify-code act only for whoever holds the registration's secret (body field
+    `registration`, or the cookie the registration set); anyone else gets the answer an unknown id gets."""
+    secret = data.get("registration") or request.cookies.get(f"{REGISTRATION_COOKIE}{account_id}")
+    if not svc.registry.registration_ok(account_id, secret):
+        raise AccountError(NO_REGISTRATION, 404)
 
 
 @endpoint(("POST",), form=True)
@@ -149,6 +166,7 @@ async def send_code(request, svc: Services):
     data = await _body(request)
     account_id = _account_id(data)
     _limit(svc, f"code:{client_ip(request.scope)}", svc.cfg.quotas.codes_per_hour)
+    _registration(request, svc, data, account_id)
     _limit(svc, f"code:acct:{account_id}", svc.cfg.quotas.codes_per_hour)
     svc.registry.send_code(account_id)
     return _json({"ok": True, "code_sent": True}, 202)
@@ -163,6 +181,7 @@ async def verify_code(request, svc: Services):
     if not isinstance(code, str) or not code.isascii() or not code.isdigit() or len(code) != 6:
         raise FieldErrors({"code": "验证码须为6位数字 (code: 6 digits)"})
     _limit(svc, f"verify:{client_ip(request.scope)}", svc.cfg.quotas.register_per_hour * 3)
+    _registration(request, svc, data, account_id)     # before a try is counted: a stranger burns none
     v = svc.registry.verify_code(account_id, code)
     note = "密钥只显示这一次，请妥善保存 (the key is shown only once)"
     if v.account["status"] == "review":
@@ -352,13 +371,13 @@ def _schemas() -> dict:
                                      ("kind", "org_name", "credit_code", "contact_name", "mobile")),
         "Register": {"oneOf": [{"$ref": "#/components/schemas/RegisterIndividual"},
                                {"$ref": "#/components/schemas/RegisterOrganisation"}]},
-        "AccountId": _obj({"account_id": {"type": "integer", "minimum": 1}}, ("account_id",)),
-        "VerifyCode": _obj({"account_id": {"type": "integer", "minimum": 1},
+        "AccountId": _obj({"account_id": {"type": "integer", "minimum": 1}, "registration": s}, ("account_id",)),
+        "VerifyCode": _obj({"account_id": {"type": "integer", "minimum": 1}, "registration": s,
                             "code": {"type": "string", "pattern": "^[0-9]{6}$"}}, ("account_id", "code")),
         "NewKey": _obj({"name": {"type": "string", "maxLength": 100},
                         "expires_in_days": {"type": "integer", "minimum": 0, "maximum": 3660}}),
         "Registered": _obj({"ok": {"type": "boolean"}, "account": {"$ref": "#/components/schemas/Account"},
-                            "code_sent": {"type": "boolean"}, "next": s}, ("ok", "account")),
+                            "code_sent": {"type": "boolean"}, "registration": s, "next": s}, ("ok", "account")),
         "CodeSent": _obj({"ok": {"type": "boolean"}, "code_sent": {"type": "boolean"}}, ("ok",)),
         "Verified": _obj({"ok": {"type": "boolean"}, "account": {"$ref": "#/components/schemas/Account"},
                           "key": s, "key_prefix": s, "note": s}, ("ok", "account", "key", "key_prefix")),
