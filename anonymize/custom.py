@@ -1,8 +1,9 @@
 """The scan a recognizer registry compiles to: built-in entities for the fast path, custom recognizers beside it."""
 from __future__ import annotations
 
-import uuid
+import logging
 import re
+import uuid
 from dataclasses import dataclass
 
 import regex
@@ -17,6 +18,10 @@ CONTEXT_FACTOR, CONTEXT_MIN_SCORE = 0.35, 0.4
 # path looks at this many characters before it (jieba words are about 2 characters) and at the header.
 CONTEXT_CHARS = 12
 _ASCII_WORD = re.compile("[A-Za-z0-9]")
+# A department's regex may backtrack catastrophically (`(a|a)+$`): each pattern gets this long per cell
+# (the `regex` module's own timeout). Past it the cell is the recognizer's finding whole (fail safe:
+# redacted, counted, never published unscanned) and the recognizer is named in a warning.
+PATTERN_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,14 @@ class _Compiled:
     def find(self, text: str, header: str) -> list[detect.Finding]:
         out = []
         for p in self.patterns:
-            for m in p.rx.finditer(text):
+            try:
+                matches = list(p.rx.finditer(text, timeout=PATTERN_TIMEOUT_S))
+            except TimeoutError:
+                logging.getLogger("anonymize").warning(
+                    "自定义识别器超时，整格脱敏 (custom recognizer timed out: cell redacted whole)",
+                    extra={"fields": {"recognizer": self.rec.name, "pattern": p.name, "source": reg.source(self.rec)}})
+                return [detect.Finding(self.entity, 0, len(text), EntityRecognizer.MAX_SCORE)]
+            for m in matches:
                 start, end = m.span()
                 if start == end:
                     continue
