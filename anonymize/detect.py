@@ -143,6 +143,10 @@ CUE_AFTER = _alt(names.CUE_AFTER)
 MINORITY_NAME = f"{H}{{2,6}}[{names.NAME_DOTS}](?:(?!{_MINORITY_STOPS}){_GIVEN}){{2,10}}"  # 人·月 is a unit
 ENGLISH_TITLE = "(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Applicant|applicant|Name|name)\\.?:?[ \\t]+"
 LATIN_NAME = "[A-Z][A-Za-z'\\-]+(?:[ \\t]+[A-Z][A-Za-z'\\-]+){1,3}(?![A-Za-z])"
+# A capitalised word that is not a place's, an organisation's or a date's; two or three of them, alone.
+_EN_WORD = f"(?!{_alt(names.ENGLISH_NOT_NAME)}(?![A-Za-z]))[A-Z][a-z'\\-]+"
+ENGLISH_PERSON = f"{_EN_WORD}(?:[ \\t]+{_EN_WORD}){{1,2}}(?![ \\t]*[A-Z])(?![A-Za-z])"
+ENGLISH_CUE = f"(?<![A-Za-z]){_alt(names.ENGLISH_CUES)}:?[ \\t]+"
 TRIGGER_WORD = _alt(names.TRIGGERS)
 TRIGGER = _alt(names.TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
 STRONG_TRIGGER = _alt(names.STRONG_TRIGGERS) + "(?:姓名|名字)?(?:是|为|系|叫)?[：:\\s]{0,3}"
@@ -152,6 +156,19 @@ CLAUSE_PREDICATE = _alt(names.CLAUSE_PREDICATES)
 # What may follow the second and later names of a list (张伟、李娜在场).
 LIST_END = f"(?:、|等|{_alt(names.CUE_AFTER + names.CLAUSE_PREDICATES)}|[，,。；;：:\\s)）]|$)"
 SPEECH = _alt("反映 来电 来信 来访 投诉 举报 咨询 诉称 称 表示 说 要求 申请 报警 求助".split())
+# Where a name closes: punctuation, the end, or a word that follows a name.
+NAME_CLOSE = "[，,。；;：:\\s（(、)）]|$"
+PARTY_AFTER = _alt(names.PARTY_AFTER + names.CUE_AFTER)
+# A clause start: the text's start or a punctuation mark (not merely a non-Han character).
+CLAUSE_OPEN = "(?<![^，,。；;：:！!？?\\s（(【\\[])"
+KIN = _alt(names.KIN_WORDS)
+PROXY_ACT = _alt("代为 代 办理 签约 签字 签收 领取 申请 缴纳 参加 出席 认证 登记".split())
+DISPUTE = _alt("离婚 婚姻 纠纷 合同 借款 借贷 买卖 租赁 劳动 劳务 侵权 继承 赡养 抚养 相邻 民间 财产 房屋 债务 一案".split())
+# Characters that open a clause as a preposition or a verb (据王芳称, 经李明核实): never a name's first.
+CLAUSE_WORD = "[据请由经是让叫找给对向被把将跟同和与在从当]"
+# A name of any characters (minority names without a dot: 扎西次仁, 娜仁花), 2 to 4 of them; 其其 (其其格)
+# is a name's part, though 其 alone ends a name.
+ANY_NAME = f"(?:其其|{ANY_NAME_CHAR}){{2,4}}?"  # shortest first: the look-ahead after it decides
 
 # Last characters of place, organisation and status words that a whole cell might hold.
 CELL_NOT_NAME_END = "[区县市镇乡村路街道巷号室楼省局厅处科所站园店厂司部院校中心类型费率额]"
@@ -217,7 +234,7 @@ class EntitySpec:
     validator: Optional[Callable[[str], bool]] = None  # checksum: True -> score 1.0, False -> dropped
     invalidator: Optional[Callable[..., bool]] = None  # plausibility: True -> dropped; gets trusted=
     gate: str = ""  # fast path only: a match is impossible unless this regex is found
-    group: str = "han"  # fast path only: "num", "at", "han" or "any", the cheap pre-check the entity needs
+    group: str = "han"  # fast path only: "num", "at", "han", "name" or "any", the cheap pre-check the entity needs
 
 
 def _resident_id_valid(s: str) -> bool:
@@ -425,16 +442,32 @@ SPECS: tuple = (
             PatternSpec("after_trigger", f"{TRIGGER}(?P<v>{MINORITY_NAME}|{NAME})", 0.85, trusted=True),
             # Any surname, after the roles of forms and tickets, when the name is followed by its end.
             PatternSpec("after_strong_trigger",
-                        f"{STRONG_TRIGGER}(?P<v>{ANY_NAME_CHAR}{{2,3}})(?=[，,。；;：:\\s（(、)）]|$|{CUE_AFTER})",
+                        f"{STRONG_TRIGGER}(?P<v>{ANY_NAME})(?={NAME_CLOSE}|{PARTY_AFTER})",
                         0.5, trusted=True),
             # Name, then sex: 盛霞，男，汉族 / 李娜（女，1985年生）. Any listed surname, at a clause start.
             PatternSpec("before_sex", f"{CLAUSE_START}(?P<v>{NAME})(?=[，,（(][ \\t]*[男女][，,）)、 \\t])", 0.7,
                         trusted=True, gate="男女"),
             PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
+            # Any surname (or none: 朝鲁门) opening a clause, before a title or a verb of speech (全斌波表示).
+            PatternSpec("clause_before_speech", f"{CLAUSE_OPEN}(?P<v>{NAME}|(?!{CLAUSE_WORD})(?:其其|{ANY_NAME_CHAR}){{3,4}})"
+                                                f"(?=(?:先生|女士)|{SPEECH})", 0.6, rare=True),
+            # A household list: 妻X，子Y，之女X (kin words at a clause start only).
+            PatternSpec("after_kin", f"(?:(?:{CLAUSE_OPEN}|(?<=[为是系其]))(?:{KIN})|之[子女妻夫])(?P<v>{ANY_NAME})"
+                                     f"(?={NAME_CLOSE}|{PARTY_AFTER})", 0.6, rare=True),
+            # 系X之女, 为X之子: the parent of a kin word.
+            PatternSpec("before_kin", f"(?<=[系为是，,：:])(?P<v>{NAME}|{ANY_NAME})(?=之(?:{KIN}))", 0.6, rare=True),
+            # Who a proxy acts for, or the proxy: 委托娜仁花代为签约, 持委托书代路跃进办理.
+            PatternSpec("proxy", f"(?:委托|(?<=[书其])代|代其)(?!{CLAUSE_WORD})(?P<v>{NAME}|{ANY_NAME})(?={PROXY_ACT})",
+                        0.6, rare=True),
+            # The parties of a dispute: X与Y离婚纠纷, X和Y借款合同 (Y is then a joined name).
+            PatternSpec("dispute_party", f"{CLAUSE_OPEN}(?P<v>{NAME}|(?!{CLAUSE_WORD}){ANY_NAME})(?=[与和](?:{NAME}|{ANY_NAME})"
+                                         f"(?:{DISPUTE}))", 0.6, rare=True),
             PatternSpec("minority", MINORITY_NAME, 0.75, gate=names.NAME_DOTS),
             # Mr. WONG Kwok Wing, Applicant Dakota Richardson: a romanized name after an English title.
             PatternSpec("after_english_title", f"{ENGLISH_TITLE}(?P<v>{LATIN_NAME})", 0.7, trusted=True,
                         gate="MDAaNn"),
+            # submitted by Emily Carter, Dear John Smith: an English name after a cue word in English text.
+            PatternSpec("english_after_cue", f"{ENGLISH_CUE}(?P<v>{ENGLISH_PERSON})", 0.6, rare=True),
             # 申请人Valerie Harris, 外籍人士Darryl King: a romanized name after a role word.
             PatternSpec("latin_after_trigger", f"{TRIGGER_WORD}[：:\\s]{{0,3}}(?P<v>{LATIN_NAME})", 0.7, trusted=True,
                         rare=True),
@@ -455,7 +488,8 @@ SPECS: tuple = (
         ),
         ("姓名", "联系人", "申请人", "投诉人", "来电人", "当事人"),
         invalidator=names.name_invalid,
-        gate=f"{HAN}{{2}}|[{names.NAME_DOTS}]",
+        gate=f"{HAN}{{2}}|[{names.NAME_DOTS}]|[A-Z][A-Za-z'\\-]+[ \\t]+[A-Z]",
+        group="name",
     ),
     EntitySpec(
         "CN_LANDLINE",
@@ -555,6 +589,9 @@ def match_span(entity: str, text: str, m: re.Match) -> Optional[tuple]:
         return None
     if entity == "CN_ADDRESS":
         start = addresses.widen(text, addresses.after_cue(text, start, end))
+    elif entity == "PERSON" and end - start == 3 and text[start:start + 2] not in _COMPOUNDS \
+            and names.opens_next_word(text, end):
+        end -= 1  # 林坤|押金, 陈彬|提交: the third character opens the next word
     return start, end
 
 
@@ -577,6 +614,7 @@ def score_match(spec: EntitySpec, pattern: PatternSpec, text: str) -> Optional[f
 _EXCEL_EXPONENT = re.compile("[Ee]\\+?1[47]", FLAGS)
 _DIGIT_RUN = re.compile(f"{D}(?:{SEP}?{D}){{5,}}", FLAGS)
 _HAN = re.compile(HAN)
+_LATIN_PAIR = re.compile("[A-Z][A-Za-z'\\-]+[ \\t]+[A-Z]")
 _SEPS = " -－\u3000"
 
 
@@ -592,7 +630,9 @@ def _groups(text: str) -> tuple[set, int]:
     if "@" in text:
         groups.add("at")
     if not text.isascii() and _HAN.search(text):
-        groups.add("han")
+        groups.update(("han", "name"))
+    elif _LATIN_PAIR.search(text):  # English text: two capitalised words in a row (Emily Carter)
+        groups.add("name")
     if len(text) >= 7:  # entities whose gate is their only pre-check: a 2-character word + 5 (QQ:12345)
         groups.add("any")
     return groups, run
@@ -633,10 +673,12 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
                     found.append(Finding(spec.entity, start, end, score))
         if spec.entity == "PERSON":
             found.extend(extra_names(text, tagger))
+            found.extend(related_names(text, [f for f in found if f.entity == "PERSON"]))
     return found
 
 
 _HAN2 = re.compile(HAN + "{2}")
+_COMPOUNDS = frozenset(names.COMPOUND_SURNAMES)
 _DOTTED = re.compile(f"[{names.NAME_DOTS}]")
 LIKELY_SCORE = 0.55
 TAGGER_SCORE = 0.6
@@ -648,6 +690,58 @@ def span_allowed(entity: str, text: str, start: int, end: int) -> bool:
     if entity != "PERSON" or end >= len(text) or _DOTTED.search(text, start, end):
         return True
     return not names.place_follows(text, end)
+
+
+# The next name of a list after a found one (张伟、娜仁花共同签约; X与王祎离婚纠纷), and the previous one.
+_JOINED_RX = re.compile(f"[{names.LIST_JOINERS}](?P<v>{NAME}|{ANY_NAME}|{LATIN_NAME})(?={NAME_CLOSE}|[{names.LIST_JOINERS}]"
+                        f"|等|共同|之间|双方|{DISPUTE}|{PARTY_AFTER}|{CLAUSE_PREDICATE})", FLAGS)
+_JOINED_BEFORE_RX = re.compile(f"(?:^|(?<=[^\u3400-\u9fff\U00020000-\U0003134f]))(?:{NAME}|{ANY_NAME})$", FLAGS)
+RELATED_SCORE = 0.6
+
+
+_ANY_NAME_RX = re.compile(f"{_GIVEN}{{2,4}}", FLAGS)  # any Han: _joined_before_word picks the end by words
+
+
+def _joined_before_word(text: str, at: int) -> list:
+    """A joined name of any characters that ends where a dictionary word starts (X与敖登格桑婚姻纠纷)."""
+    m = _ANY_NAME_RX.match(text, at)
+    if not m:
+        return []
+    words = names.word_pairs()
+    for e in range(at + 2, m.end() + 1):
+        if text[e:e + 2] in words and text[e - 1:e + 1] not in words:
+            return [(at, e)]
+    return []
+
+
+def related_names(text: str, found: list) -> list[Finding]:
+    """Names that a found name vouches for (shared with recognizers.PersonRecognizer): the names joined to it
+    in a list, before and after, and its other mentions in the same text (虞某某与王某离婚…，虞某某每月支付)."""
+    out, seen, todo = [], {(f.start, f.end) for f in found}, list(found)
+    while todo:
+        f = todo.pop()
+        spans = []
+        m = _JOINED_RX.match(text, f.end)
+        if m:
+            spans.append(m.span("v"))
+        elif f.end < len(text) and text[f.end] in names.LIST_JOINERS:
+            spans.extend(_joined_before_word(text, f.end + 1))
+        if f.start >= 3 and text[f.start - 1] in names.LIST_JOINERS:
+            b = _JOINED_BEFORE_RX.search(text, max(0, f.start - 6), f.start - 1)
+            if b:
+                spans.append(b.span())
+        value, at = text[f.start:f.end], text.find(text[f.start:f.end])
+        while len(value) >= 2 and at >= 0:
+            spans.append((at, at + len(value)))
+            at = text.find(value, at + 1)
+        for s, e in spans:
+            if (s, e) in seen or names.name_invalid(text[s:e]) or not span_allowed("PERSON", text, s, e):
+                continue
+            seen.add((s, e))
+            g = Finding("PERSON", s, e, RELATED_SCORE)
+            out.append(g)
+            todo.append(g)
+    return out
 
 
 def extra_names(text: str, tagger: bool = False) -> list[Finding]:
@@ -688,9 +782,27 @@ def likely_names(text: str) -> list[Finding]:
     return out
 
 
+def _merge_names(found) -> list:
+    """A name inside a longer reading of a name is one name (索朗额 in 索朗额尔, 敖登 in 其其敖登): the longer
+    reading, with the best score of them (partial overlaps are left to the scores)."""
+    people = sorted((f for f in found if f.entity == "PERSON"), key=lambda f: (f.start, -f.end))
+    if len(people) < 2:
+        return found
+    merged: list = []
+    for f in people:
+        last = merged[-1] if merged else None
+        if last is not None and f.end <= last.end:
+            if f.score > last.score:
+                merged[-1] = last._replace(score=f.score)
+        else:
+            merged.append(f)
+    return [f for f in found if f.entity != "PERSON"] + merged
+
+
 def resolve(found) -> list[Finding]:
-    """Non-overlapping findings: highest score, then entity rank, then longest wins; sorted by start."""
-    order = sorted(found, key=lambda f: (-f.score, RANK.get(f.entity, 99), f.start - f.end, f.start))
+    """Non-overlapping findings: highest score, then entity rank, then longest wins; sorted by start.
+    Overlapping names are merged first."""
+    order = sorted(_merge_names(list(found)), key=lambda f: (-f.score, RANK.get(f.entity, 99), f.start - f.end, f.start))
     kept: list[Finding] = []
     for f in order:
         if all(f.end <= k.start or f.start >= k.end for k in kept):

@@ -76,7 +76,8 @@ def name_shaped(value: str) -> bool:
     """The value could be a person's name on its own (达瓦次仁, CHEUNG Chi Keung), not a brand, a title or a
     place (永强公园, 西山游园: a place or organisation suffix ends it)."""
     parts = [p.strip() for p in _NAME_LIST.split(value.strip())]  # 向勋睿，央金拉姆 / 李援朝/王芳: co-owners
-    return all(p and _NAME_SHAPE.fullmatch(p) is not None and p[-1] not in _PLACE_END for p in parts)
+    return all(p and _NAME_SHAPE.fullmatch(p) is not None and p[-1] not in _PLACE_END
+               and not names.ordinary_phrase(p) for p in parts)  # 暂停服务, 正常营业: a status, not a name
 
 
 _NAME_LIST = re.compile("[、，,/／；;]|(?<=[\u3400-\u9fff])\\s+(?=[\u3400-\u9fff])")

@@ -38,6 +38,7 @@ TRIGGERS = (
     " 申报人 填报人 登记人 签收人 审核人 核查人 检查人 网格员 工作人员 员工 职工 工人 老人 丈夫 妻子 儿子"
     " 女儿 父亲 母亲 孙子 孙女 邻居 同事 我叫 本人 其子 其女 其妻 其夫 民警 医生 护士 店主 摊主 母子 父子"
     " 办事人 代办人 继承人 核查人员 检查人员 儿媳 女婿 配偶 考生 学员 人士 外籍人士 参保人 被征收人 志愿者"
+    " 申请执行人 上诉人 被上诉人 申诉人 被申诉人 再审申请人 原审原告 原审被告 被继承人 赔偿义务人 赔偿权利人"
 ).split()
 
 # Trigger words of forms and tickets after which a name is certain enough to take one with any surname
@@ -46,7 +47,25 @@ STRONG_TRIGGERS = (
     "姓名 名字 申请人 被申请人 联系人 紧急联系人 投诉人 被投诉人 举报人 被举报人 来电人 来访人 来信人 反映人"
     " 诉求人 当事人 法定代表人 法人代表 经办人 户主 收件人 寄件人 收货人 持卡人 开户人 我叫"
     " 办事人 代办人 继承人 委托人 受托人 代理人 原告 被告 第三人 核查人员 检查人员 承办人 办理人"
+    " 被执行人 申请执行人 上诉人 被上诉人 申诉人 被申诉人 再审申请人 原审原告 原审被告 被继承人"
 ).split()
+
+# What follows a party of a judgment or a form when the name is not followed by punctuation: the party's
+# act or what it is owed (被告旦增平措赔偿…, 原告达瓦次仁购房定金…, 代办人X持委托书…).
+PARTY_AFTER = (
+    "向 于 在 与 和 及 持 赔偿 支付 偿还 给付 返还 归还 承担 履行 共同 办理 签约 签订 代为 名下 所有"
+    " 工资 购房 医疗 货款 借款 欠款 租金 经济 抚养 赡养 定金 押金 房屋 车辆 诉讼 自愿 放弃 已 未"
+    " 不服 答辩 辩称 诉称 起诉 上诉 提出 提起 主张 认为 同意 拒绝 应 应当 须 每月 负担 一次性 按"
+).split()
+
+# Kin words that name a family member in a household list (妻X，子Y，之女X): at a clause start only,
+# since 子, 女, 妻 are also parts of ordinary words.
+KIN_WORDS = (
+    "妻 夫 子 女 父 母 儿 孙 长子 次子 三子 长女 次女 三女 孙子 孙女 外孙 外孙女 妻子 丈夫 儿子 女儿 父亲 母亲"
+    " 配偶 儿媳 女婿 哥哥 姐姐 弟弟 妹妹 兄 弟 姐 妹 祖父 祖母 外祖父 外祖母 养子 养女 继子 继女"
+).split()
+# Words that may join a name to the next in a list (张伟、李娜; X与Y离婚纠纷).
+LIST_JOINERS = "、与和及"
 
 # Words that cannot begin the second character of a given name: they start the rest of the sentence.
 NAME_STOPS = (
@@ -111,7 +130,7 @@ RISKY_SURNAMES = frozenset(
 CUE_AFTER = (
     "先生 女士 小姐 同志 师傅 老师 阿姨 大爷 大妈 老人 本人 夫妇 一家 家属 家中 家人 的儿子 的女儿 的妻子 的丈夫"
     " 的孩子 介绍 等人 等 说 称 表示 反映 来电 来信 来访 投诉 举报 咨询 诉称 要求 申请 报警 求助 签字 签收 确认"
-    " （男 （女 (男 (女 ，男 ，女 ,男 ,女 （身份证 （手机 （电话 （联系 （住 （户籍 （年龄 （现住"
+    " （男 （女 (男 (女 ，男 ，女 ,男 ,女 （身份证 （手机 （电话 （联系 （住 （户籍 （年龄 （现住 离婚"
 ).split()
 
 # Compound surnames that are not also everyday words (东方, 第五, 百里, 西门 are), so a name can be
@@ -203,6 +222,9 @@ def name_invalid(s: str, trusted: bool = False) -> bool:
         return False
     if s[:2] in NOT_NAMES or s in NOT_NAMES:
         return True
+    if ordinary_phrase(s) or (len(s) >= 3 and _PLACE_WORD_RX.fullmatch(s, len(s) - 2)) \
+            or (len(s) >= 4 and _PLACE_WORD_RX.fullmatch(s, len(s) - 3)):
+        return True  # 暂停服务; 张华大道, 王兴社区, 李村派出所: a place's or an organisation's name
     if _common_word(s, trusted) or (len(s) == 3 and _function_word(s[1:])):
         return True
     # 管部门, 时提出: a risky surname character followed by a common word; 来往内: one that opens one.
@@ -210,6 +232,28 @@ def name_invalid(s: str, trusted: bool = False) -> bool:
         return True
     # 高速路: the first two characters are a frequent word; 徐海燕 (徐海, a rare place) stays a name.
     return len(s) == 3 and _common_word(s[:2]) and _freq(s[:2]) >= 1000
+
+
+def ordinary_phrase(s: str) -> bool:
+    """Four characters that are two ordinary words (暂停服务, 有关部门, 工作人员): a phrase, not a name.
+    Words jieba tags as names (拉姆, 哈斯) do not count: 央金拉姆 stays a name."""
+    if len(s) != 4:
+        return False
+    return all(_ordinary_word(s[i:i + 2]) for i in (0, 2))
+
+
+def _ordinary_word(two: str) -> bool:
+    tag = _tags().get(two)
+    return tag is not None and not tag.startswith("nr") and _freq(two) >= 50
+
+
+def opens_next_word(text: str, end: int) -> bool:
+    """The character before `end` and the one at it form a word more frequent than the word the latter would
+    open on its own (林坤押|金: 押金; 俞淑华|表示: not 华表, 表示 is the word)."""
+    if end + 1 > len(text) or text[end - 1] in GIVEN_CHARS:
+        return False
+    joined = _freq(text[end - 1:end + 1])
+    return joined >= 50 and joined > _freq(text[end:end + 2])
 
 
 def is_word(two: str) -> bool:
@@ -277,3 +321,22 @@ def _freq_table() -> dict:
 
     _tags()
     return jieba.dt.FREQ
+
+
+# Words that open an English person's name in English text (submitted by Emily Carter, Dear John Smith).
+ENGLISH_CUES = (
+    "by from with and to Dear Hi Hello contact Contact caller Caller resident Resident tenant Tenant owner Owner"
+    " driver Driver patient Patient complainant Complainant named called signed witness Witness"
+).split()
+# Capitalised words that make a run a place, an organisation or a date, not a person (from New York,
+# by City Council, to Los Angeles, on Monday).
+ENGLISH_NOT_NAME = (
+    "Mr Mrs Ms Miss Mx Dr Madam Sir Prof The A An City County Council Bureau Department Ministry Office Committee Commission Government Municipal"
+    " Provincial District Province State National Federal Street Road Avenue Lane Square Park Bridge Station"
+    " Airport Port Hospital Clinic School College University Institute Academy Center Centre Company Co Ltd"
+    " Limited Inc Corp Corporation Group Bank Association Organization Organisation Foundation Fund Agency"
+    " Authority Court Police Health World International China Chinese Beijing Shanghai Hong Kong New North"
+    " South East West Central Upper Lower Great Saint St Mount Lake River Fort Los Las San Santa Monday Tuesday"
+    " Wednesday Thursday Friday Saturday Sunday January February March April May June July August September"
+    " October November December Team Service Services Hotline Centre Market Mall Hotel Restaurant Library Museum"
+).split()

@@ -119,6 +119,9 @@ class PersonRecognizer(_PersonPatterns):
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for f in detect.extra_names(text, self.tagger):
             results.append(self._make_result(f.start, f.end, f.score, "extra_names", "detect.extra_names"))
+        found = [detect.Finding(r.entity_type, r.start, r.end, r.score) for r in results]
+        for f in detect.related_names(text, found):
+            results.append(self._make_result(f.start, f.end, f.score, "related_names", "detect.related_names"))
         return self.remove_duplicates(results)
 
 
