@@ -183,3 +183,19 @@ def test_a_status_phrase_in_a_column_of_sites_stays():
     _, out, _ = desensitize(header, iter(rows), None, KEY, "t")
     out = list(out)
     assert [r[0] for r in out] == [r[0] for r in rows]
+
+
+def test_presidio_finds_the_same_names_in_context():
+    """The Presidio recognizers run the same context rules (detect.related_names, the shared patterns)."""
+    from anonymize.recognizers import build_analyzer, to_findings
+
+    analyzer = build_analyzer()
+    han, minority, english = _names(29), _minority(29), _english(29)
+    texts = [LIST_TEMPLATES[i % 4].format(a=han[i], b=minority[i], c=han[-1 - i]) for i in range(N)]
+    texts += [PARTY_TEMPLATES[i % 4].format(a=minority[i], b=han[i]) for i in range(N)]
+    texts += [KIN_TEMPLATES[i % 3].format(a=han[i], b=minority[i]) for i in range(N)]
+    texts += [EN_TEMPLATES[i % 5].format(a=english[i], b=english[-1 - i]) for i in range(N)] + DECOYS
+    differ = [len(t) for t in texts
+              if {(f.entity, f.start, f.end) for f in to_findings(analyzer.analyze(t, language="zh"))}
+              != {(f.entity, f.start, f.end) for f in detect.find(t)}]
+    assert differ == []
