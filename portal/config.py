@@ -105,8 +105,9 @@ class Queue:
     smtp_starttls: bool = False
     smtp_user: str = ""
     mail_from: str = "noreply@portal.invalid"
-    # Public address of the portal, used in links in notifications.
-    public_url: str = "http://127.0.0.1:8001"
+    # DEPRECATED: the portal's address is [site] base_url (links in notifications use it too). A value
+    # here still works as base_url when that is empty; `portal config check` warns. Empty = unset.
+    public_url: str = ""
     # TESTS ONLY: a file holding YYYY-MM-DD that replaces today's date everywhere (deadlines, grants);
     # relative to this file. Never set it in production.
     clock_file: str = ""
@@ -199,8 +200,9 @@ def _hosts_problem(v) -> str | None:
 @dataclass(frozen=True)
 class Site:
     """[site]: the portal's public address, the one source of every absolute link it gives out."""
-    # Public base URL (http(s)://host[:port]) used in absolute links: CKAN, DCAT, data.json, next_url and
-    # the site's API examples. Empty = links use the request's Host header, which must be allowed below.
+    # Public base URL (http(s)://host[:port]) used in absolute links: CKAN, DCAT, data.json, next_url,
+    # the site's API examples and links in notifications. Empty = links use the request's Host header,
+    # which must be allowed below (notifications then use the listening address).
     base_url: str = field(default="", metadata={"check": _origin_problem})
     # Host names (or host:port) accepted in the Host header when base_url is empty; any other gets 400.
     # Empty = the listen address (host) and localhost (localhost, 127.0.0.1, ::1).
@@ -257,6 +259,11 @@ class Config:
     @property
     def site_dir(self) -> Path:
         return self.build_dir / "site"
+
+    def public_base(self) -> str:
+        """The portal's address for links sent out of a request (mail, messages): [site] base_url, else
+        the listening address."""
+        return self.site.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     def secret(self, name: str) -> bytes:
         """A secret from the environment (PORTAL_<NAME>), else a key file made once in state/secrets/."""
@@ -388,11 +395,39 @@ def from_raw(raw: dict | None, base: Path, **overrides) -> Config:
     if "anonymize" in values:  # recognizer files are relative to the configuration file too
         values["anonymize"] = replace(values["anonymize"], recognizers=[
             p if Path(p).is_absolute() else str(base / p) for p in values["anonymize"].recognizers])
+    if "queue" in values and values["queue"].public_url:
+        values["site"] = _moved_public_url(values["queue"].public_url, values.get("site", Site()))
     if "queue" in values:  # the queue's file options are relative to the configuration file too
         q = values["queue"]
         values["queue"] = replace(q, **{k: str(base / getattr(q, k)) for k in ("calendar_overrides", "clock_file")
                                         if getattr(q, k) and not Path(getattr(q, k)).is_absolute()})
     return Config(**values)
+
+
+def _moved_public_url(public_url: str, site: Site) -> Site:
+    """[queue] public_url (deprecated) is [site] base_url: used as such when base_url is empty, refused
+    when it names another address (one portal, one address)."""
+    old = public_url.rstrip("/")
+    problem = _origin_problem(old)
+    if problem:
+        raise ConfigError([("queue.public_url", f"{problem}；请改用 [site] base_url (use [site] base_url)")])
+    if site.base_url and site.base_url.rstrip("/") != old:
+        raise ConfigError([("queue.public_url", f"已弃用，且与 site.base_url 不同 (deprecated and differs from "
+                                                f"[site] base_url {site.base_url!r}: keep only base_url)")])
+    return replace(site, base_url=site.base_url or old)
+
+
+DEPRECATED = {("queue", "public_url"): "已弃用，请改用 [site] base_url (deprecated: move it to [site] base_url)"}
+
+
+def deprecations(path: Path) -> list[tuple[str, str]]:
+    """Options a file still sets that have moved: they work, `portal config check` warns."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    return [(f"{section}.{key}", why) for (section, key), why in DEPRECATED.items()
+            if isinstance(raw.get(section), dict) and key in raw[section]]
 
 
 # ---- `portal config check`: the file's own problems plus those of the machine it describes ----

@@ -26,6 +26,8 @@ def config_check(ctx, file):
     """Validate FILE (default: --config, else ./portal.toml) and list every problem with its key."""
     file = file or (ctx.find_root().obj or {}).get("config_file") or Path("portal.toml")
     problems = config_mod.check(file)
+    for key, message in config_mod.deprecations(file):
+        click.echo(f"警告 (warning) {key}: {message}", err=True)
     for key, message in problems:
         click.echo(f"{key}: {message}", err=True)
     if problems:

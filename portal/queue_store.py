@@ -232,7 +232,7 @@ class QueueStore:
         subject = f"[{tracking}] {queue.STATE_NAMES[ev.to_state]}"
         body = (f"申请编号：{tracking}\n类型：{queue.TYPE_NAMES[kind]}\n数据集：{req.get('dataset') or '目录外数据'}\n"
                 f"办理：{ev.action} -> {queue.STATE_NAMES[ev.to_state]}（{ev.on}）\n"
-                f"查询：{self.q.public_url.rstrip('/')}/requests/status/?tracking={tracking}"
+                f"查询：{self.cfg.public_base()}/requests/status/?tracking={tracking}"
                 "（凭申请时显示的查询密码或API密钥）\n")
         applicant = req["applicant_id"]
         notify.post(c, applicant, rid, subject, body)

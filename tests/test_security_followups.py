@@ -139,3 +139,87 @@ def test_no_header_names_the_server_software_or_a_version(srv):
         for name, value in r.headers.items():
             assert not re.search(r"uvicorn|datasette|python|sqlite|starlette|(?<![\d.])\d+\.\d+\.\d+(?![\d.])",
                                  value, re.I), (name, value)
+
+
+# ---- item 4: send-code / verify-code act only for whoever registered ----
+
+@pytest.mark.server
+def test_codes_need_the_registration_secret_and_unknown_ids_look_the_same(srv):
+    from faker import Faker
+    from portal.accounts import read_outbox
+    fake = Faker("zh_CN")
+    Faker.seed(4015)
+    state = srv.config.parent / "state"
+    victim = {"kind": "individual", "name": fake.name(), "id_number": fake.ssn(), "mobile": fake.phone_number()}
+    with httpx.Client(base_url=srv.url, timeout=30) as mine, httpx.Client(base_url=srv.url, timeout=30) as other:
+        r = mine.post("/api/portal/register", json=victim)
+        assert r.status_code == 202, r.text
+        account, secret = r.json()["account"]["id"], r.json().get("registration")
+        code = read_outbox(state, account)
+        # A stranger knows the sequential id, even the code: no code is sent, none is accepted, none burned.
+        resend = other.post("/api/portal/send-code", json={"account_id": account})
+        stolen = other.post("/api/portal/verify-code", json={"account_id": account, "code": code})
+        guessed = [other.post("/api/portal/verify-code", json={"account_id": account, "code": f"{n:06d}",
+                                                                "registration": "0" * 64}) for n in range(6)]
+        unknown = other.post("/api/portal/verify-code", json={"account_id": account + 1000, "code": code})
+        assert read_outbox(state, account) == code
+        assert resend.status_code == stolen.status_code == unknown.status_code == 404
+        assert {g.status_code for g in guessed} == {404}
+        assert resend.json()["error"] == stolen.json()["error"] == unknown.json()["error"]
+        # The registrant: the cookie the registration set (a browser, the same client) or the secret in the body.
+        assert mine.post("/api/portal/send-code", json={"account_id": account}).status_code == 202
+        fresh = read_outbox(state, account)
+        done = other.post("/api/portal/verify-code", json={"account_id": account, "code": fresh,
+                                                            "registration": secret})
+        assert done.status_code == 201 and done.json()["key"], done.text
+
+
+# ---- item 3: a custom recognizer that backtracks forever cannot hang a build, and fails safe ----
+
+SLOW_YAML = r"""recognizers:
+  - name: 回溯识别器
+    supported_language: zh
+    supported_entity: SLOW_CODE
+    label: 慢码
+    patterns:
+      - name: 嵌套重复
+        regex: "(a|a)+$"
+        score: 0.9
+"""
+
+
+def test_a_backtracking_recognizer_redacts_the_cell_whole_and_says_so(tmp_path):
+    import csv
+    rules = tmp_path / "slow-recognizers.yaml"
+    rules.write_text(SLOW_YAML, encoding="utf-8")
+    source = tmp_path / "in.csv"
+    hostile = "a" * 40 + "!"          # 2^40 ways to split: without a bound this cell never finishes
+    source.write_text(f"备注\n{hostile}\n正常记录\n", encoding="utf-8")
+    config = write_config(tmp_path, tmp_path / "datasets")
+    run_portal(config, "anonymize", str(source), "-o", str(tmp_path / "out.csv"), "--report",
+               str(tmp_path / "report.json"), "--recognizers", str(rules))
+    with (tmp_path / "out.csv").open(encoding="utf-8") as f:
+        assert list(csv.reader(f)) == [["备注"], ["［慢码］"], ["正常记录"]]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    counts = {r["name"]: r["cells_changed"] for r in report["custom_recognizers"]}
+    assert counts == {"回溯识别器": 1}
+
+
+# ---- item 6: one setting holds the portal's address ([site] base_url); the old key warns ----
+
+def test_the_old_public_url_works_as_base_url_and_config_check_warns(tmp_path):
+    from portal import config as config_mod
+    (tmp_path / "datasets").mkdir()
+    old = write_config(tmp_path, tmp_path / "datasets", queue={"public_url": "https://data.example.gov.cn/"})
+    proc = run_portal(old, "config", "check", str(old))
+    assert "警告 (warning) queue.public_url" in proc.stderr and "[site] base_url" in proc.stderr
+    cfg = config_mod.load(old)
+    assert cfg.site.base_url == "https://data.example.gov.cn" and cfg.public_base() == "https://data.example.gov.cn"
+    both = write_config(tmp_path, tmp_path / "datasets", queue={"public_url": "https://a.example.gov.cn"},
+                        site={"base_url": "https://b.example.gov.cn"})
+    proc = run_portal(both, "config", "check", str(both), check=False)
+    assert proc.returncode == 1 and "queue.public_url" in proc.stderr and "b.example.gov.cn" in proc.stderr
+    new = write_config(tmp_path, tmp_path / "datasets", site={"base_url": "https://data.example.gov.cn"})
+    proc = run_portal(new, "config", "check", str(new))
+    assert "warning" not in proc.stderr and config_mod.load(new).public_base() == "https://data.example.gov.cn"
+    assert config_mod.load(write_config(tmp_path, tmp_path / "datasets")).public_base() == "http://127.0.0.1:8001"
