@@ -86,6 +86,43 @@ def char_class(chars) -> Optional[re.Pattern]:
 
 
 def screen(pattern: str, flags: int = 0) -> Optional[re.Pattern]:
-    """A class whose absence from a text proves `pattern` cannot match there, or None."""
+    """A class whose absence from a text proves `pattern` cannot match there, or None: the characters
+    every match starts with, else the smallest set every match (look-arounds included) holds one of."""
     chars = first_chars(pattern, flags)
+    if chars is None:
+        chars = required_chars(pattern, flags)
     return char_class(chars) if chars is not None else None
+
+
+def _required(seq) -> list:
+    """Character sets each of which some character of every match (look-arounds' text included) falls in."""
+    out = []
+    for op, av in seq:
+        if op is sc.LITERAL:
+            out.append({chr(av)})
+        elif op is sc.IN:
+            try:
+                chars, _ = _first([(op, av)])
+                out.append(chars)
+            except _Unknown:
+                pass
+        elif op is sc.SUBPATTERN:
+            out += _required(av[3]) if not av[1] & sc.SRE_FLAG_IGNORECASE else []
+        elif op in _REPEATS and av[0] >= 1:
+            out += _required(av[2])
+        elif op is sc.ASSERT:  # a look-ahead or look-behind: its text is in the string too
+            out += _required(av[1])
+        elif op is sc.BRANCH:
+            per_alt = [min(_required(alt), key=len, default=None) for alt in av[1]]
+            if all(s is not None for s in per_alt):
+                out.append(set().union(*per_alt))
+    return [s for s in out if len(s) <= MAX_CHARS]
+
+
+def required_chars(pattern: str, flags: int = 0) -> Optional[frozenset]:
+    """The smallest set of characters of which every match must contain one (None when none is known)."""
+    parsed = sp.parse(pattern, flags)
+    if parsed.state.flags & sc.SRE_FLAG_IGNORECASE:
+        return None
+    best = min(_required(parsed), key=len, default=None)
+    return frozenset(best) if best else None
