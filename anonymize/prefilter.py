@@ -86,12 +86,11 @@ def char_class(chars) -> Optional[re.Pattern]:
 
 
 def screen(pattern: str, flags: int = 0) -> Optional[re.Pattern]:
-    """A class whose absence from a text proves `pattern` cannot match there, or None: the characters
-    every match starts with, else the smallest set every match (look-arounds included) holds one of."""
-    chars = first_chars(pattern, flags)
-    if chars is None:
-        chars = required_chars(pattern, flags)
-    return char_class(chars) if chars is not None else None
+    """A class whose absence from a text proves `pattern` cannot match there, or None: the smaller of the
+    characters every match starts with and the smallest set every match (look-arounds included) holds one
+    of (a Latin name after a Chinese trigger word is ruled out by its capital letters, not the trigger)."""
+    sets = [s for s in (first_chars(pattern, flags), required_chars(pattern, flags)) if s]
+    return char_class(min(sets, key=len)) if sets else None
 
 
 def _required(seq) -> list:
