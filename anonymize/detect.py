@@ -556,14 +556,14 @@ class Finding(NamedTuple):
 @functools.lru_cache(maxsize=1)
 def _compiled():
     """(spec, gate, [(pattern, compiled, needs, first)]) per entity, compiled once. needs: the pattern's
-    gate characters as one class; first: the characters every match starts with (prefilter.py), so a
-    pattern whose first characters are absent is skipped with one search instead of a full scan. (One
+    gate characters; first: characters of which every match holds one (prefilter.py), so a pattern is
+    skipped by a set test against the text's characters instead of a full scan. (One
     alternation of an entity's rare patterns screened them before: on free text it matched often and
     cost as much as the patterns themselves.)"""
     out = []
     for spec in SPECS:
         gate = re.compile(spec.gate, FLAGS) if spec.gate else None
-        patterns = [(p, compile_pattern(p.regex), prefilter.char_class(p.gate), prefilter.screen(p.regex, FLAGS))
+        patterns = [(p, compile_pattern(p.regex), frozenset(p.gate) or None, prefilter.screen(p.regex, FLAGS))
                     for p in spec.patterns]
         out.append((spec, gate, patterns))
     return out
@@ -651,15 +651,16 @@ def candidates(text: str, entities=None, tagger: bool = False) -> list[Finding]:
     groups, run = _groups(text)
     if not groups:
         return found
+    present = set(text)  # one pass: each pattern's pre-check is then a set test
     for spec, gate, patterns in _compiled():
         if spec.group not in groups or (entities is not None and spec.entity not in entities):
             continue
         if gate is not None and not gate.search(text):
             continue
         for pattern, rx, needs, first in patterns:
-            if pattern.min_digits > run or (needs is not None and needs.search(text) is None):
+            if pattern.min_digits > run or (needs is not None and needs.isdisjoint(present)):
                 continue
-            if first is not None and first.search(text) is None:
+            if first is not None and first.isdisjoint(present):
                 continue
             if pattern.max_line and not _has_short_line(text, pattern.max_line):
                 continue

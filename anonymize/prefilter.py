@@ -1,4 +1,4 @@
-"""The characters any match of a regular expression must start with: a one-search pre-filter per pattern."""
+"""Characters some of which any match of a regular expression must hold: a cheap set test skips the pattern."""
 from __future__ import annotations
 
 import re
@@ -78,19 +78,13 @@ def first_chars(pattern: str, flags: int = 0) -> Optional[frozenset]:
     return None if empty or len(chars) > MAX_CHARS else frozenset(chars)
 
 
-def char_class(chars) -> Optional[re.Pattern]:
-    """One compiled character class: `.search(text)` tells whether any of `chars` occurs (None for none)."""
-    if not chars:
-        return None
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(set(chars))) + "]")
-
-
-def screen(pattern: str, flags: int = 0) -> Optional[re.Pattern]:
-    """A class whose absence from a text proves `pattern` cannot match there, or None: the smaller of the
-    characters every match starts with and the smallest set every match (look-arounds included) holds one
-    of (a Latin name after a Chinese trigger word is ruled out by its capital letters, not the trigger)."""
+def screen(pattern: str, flags: int = 0) -> Optional[frozenset]:
+    """Characters whose absence from a text proves `pattern` cannot match there (test with
+    `screen.isdisjoint(set(text))`), or None: the smaller of the characters every match starts with and
+    the smallest set every match (look-arounds included) holds one of (a Latin name after a Chinese
+    trigger word is ruled out by its capital letters, not the trigger)."""
     sets = [s for s in (first_chars(pattern, flags), required_chars(pattern, flags)) if s]
-    return char_class(min(sets, key=len)) if sets else None
+    return min(sets, key=len) if sets else None
 
 
 def _required(seq) -> list:
