@@ -60,6 +60,17 @@ class Claims:
         self.r.sender.send(outbox_ref(claim_id), p.mobile, code)
         return self.get(claim_id)
 
+    def secret(self, claim_id: int) -> str | None:
+        """The secret the claim's answer carries: verify needs it (claim ids are sequential)."""
+        row = self.r.store.one("select created_at from id_claims where id = ?", (claim_id,))
+        return self.r.crypto.keyed_hash("claim", f"{claim_id}:{row['created_at']}") if row else None
+
+    def secret_ok(self, claim_id: int, secret) -> bool:
+        """A wrong secret and an unknown claim are the same answer: nobody burns another's attempts."""
+        expected = self.secret(claim_id)
+        return isinstance(secret, str) and expected is not None and hmac.compare_digest(
+            secret.encode("utf-8", "replace"), expected.encode())
+
     def _code_hash(self, claim_id: int, code: str) -> str:
         return self.r.crypto.keyed_hash("claim-otp", f"{claim_id}:{code}")
 

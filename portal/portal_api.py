@@ -145,18 +145,24 @@ async def register(request, svc: Services):
     _limit(svc, f"code:{ip}", svc.cfg.quotas.codes_per_hour)
     account = svc.registry.register(data)
     secret = svc.registry.registration_secret(account["id"])
-    # The secret in the answer (for scripts) and in a cookie only this portal's own pages send back.
-    cookie = (f"{REGISTRATION_COOKIE}{account['id']}={secret}; Path=/api/portal/; Max-Age=86400; HttpOnly; "
-              f"SameSite=Strict{'; Secure' if request.scheme == 'https' else ''}")
     return _json({"ok": True, "account": account, "code_sent": True, "registration": secret,
-                  "next": "/api/portal/verify-code"}, 202, {"set-cookie": cookie})
+                  "next": "/api/portal/verify-code"}, 202, {"set-cookie": _secret_cookie(request, account["id"], secret)})
+
+
+def _secret_cookie(request, ident, secret: str) -> str:
+    """The secret in a cookie only this portal's own pages send back (scripts use the answer's field)."""
+    return (f"{REGISTRATION_COOKIE}{ident}={secret}; Path=/api/portal/; Max-Age=86400; HttpOnly; "
+            f"SameSite=Strict{'; Secure' if request.scheme == 'https' else ''}")
+
+
+def _sent_secret(request, data: dict, ident) -> str | None:
+    return data.get("registration") or request.cookies.get(f"{REGISTRATION_COOKIE}{ident}")
 
 
 def _registration(request, svc: Services, data: dict, account_id: int) -> None:
     """send-code and verify-code act only for whoever holds the registration's secret (body field
     `registration`, or the cookie the registration set); anyone else gets the answer an unknown id gets."""
-    secret = data.get("registration") or request.cookies.get(f"{REGISTRATION_COOKIE}{account_id}")
-    if not svc.registry.registration_ok(account_id, secret):
+    if not svc.registry.registration_ok(account_id, _sent_secret(request, data, account_id)):
         raise AccountError(NO_REGISTRATION, 404)
 
 
@@ -202,8 +208,12 @@ async def claim(request, svc: Services):
     ip = client_ip(request.scope)
     _limit(svc, f"register:{ip}", svc.cfg.quotas.register_per_hour)
     _limit(svc, f"code:{ip}", svc.cfg.quotas.codes_per_hour)
-    return _json({"ok": True, "claim": _claims(svc).open(data), "code_sent": True,
-                  "next": "/api/portal/claims/verify"}, 202)
+    claims = _claims(svc)
+    view = claims.open(data)
+    secret = claims.secret(view["id"])
+    return _json({"ok": True, "claim": view, "code_sent": True, "registration": secret,
+                  "next": "/api/portal/claims/verify"}, 202,
+                 {"set-cookie": _secret_cookie(request, f"claim_{view['id']}", secret)})
 
 
 @endpoint(("POST",), form=True)
@@ -215,7 +225,10 @@ async def claim_verify(request, svc: Services):
     if not isinstance(code, str) or not code.isascii() or not code.isdigit() or len(code) != 6:
         raise FieldErrors({"code": "验证码须为6位数字 (code: 6 digits)"})
     _limit(svc, f"verify:{client_ip(request.scope)}", svc.cfg.quotas.register_per_hour * 3)
-    view = _claims(svc).verify(claim_id, code)
+    claims = _claims(svc)
+    if not claims.secret_ok(claim_id, _sent_secret(request, data, f"claim_{claim_id}")):
+        raise AccountError("没有待验证的认领 (no claim awaiting a code)", 404)
+    view = claims.verify(claim_id, code)
     note = ("已提交，工作人员核实后处理 (submitted: staff will decide)" if view["status"] == "review"
             else "身份核验未通过 (identity not verified)")
     return _json({"ok": True, "claim": view, "note": note})
@@ -399,10 +412,10 @@ def _schemas() -> dict:
                        "mobile_masked": s, "created_at": s, "status": {"type": "string", "enum": [
                            "pending_code", "review", "granted", "refused", "rejected"]}},
                       ("id", "status", "name_masked", "mobile_masked", "created_at")),
-        "VerifyClaim": _obj({"claim_id": {"type": "integer", "minimum": 1},
+        "VerifyClaim": _obj({"claim_id": {"type": "integer", "minimum": 1}, "registration": s,
                              "code": {"type": "string", "pattern": "^[0-9]{6}$"}}, ("claim_id", "code")),
         "ClaimOpened": _obj({"ok": {"type": "boolean"}, "claim": {"$ref": "#/components/schemas/Claim"},
-                             "code_sent": {"type": "boolean"}, "next": s}, ("ok", "claim")),
+                             "code_sent": {"type": "boolean"}, "registration": s, "next": s}, ("ok", "claim")),
         "ClaimVerified": _obj({"ok": {"type": "boolean"}, "claim": {"$ref": "#/components/schemas/Claim"},
                                "note": s}, ("ok", "claim")),
     }

@@ -223,3 +223,27 @@ def test_the_old_public_url_works_as_base_url_and_config_check_warns(tmp_path):
     proc = run_portal(new, "config", "check", str(new))
     assert "warning" not in proc.stderr and config_mod.load(new).public_base() == "https://data.example.gov.cn"
     assert config_mod.load(write_config(tmp_path, tmp_path / "datasets")).public_base() == "http://127.0.0.1:8001"
+
+
+@pytest.mark.server
+def test_a_stranger_cannot_burn_the_attempts_of_someone_elses_claim(srv):
+    from faker import Faker
+    from portal.accounts import read_outbox
+    fake = Faker("zh_CN")
+    Faker.seed(4016)
+    state = srv.config.parent / "state"
+    owner = {"kind": "individual", "name": fake.name(), "id_number": fake.ssn(), "mobile": fake.phone_number()}
+    squatter = {**owner, "name": fake.name(), "mobile": fake.phone_number()}
+    with httpx.Client(base_url=srv.url, timeout=30) as mine, httpx.Client(base_url=srv.url, timeout=30) as other:
+        assert other.post("/api/portal/register", json=squatter).status_code == 202
+        r = mine.post("/api/portal/claims", json=owner)
+        assert r.status_code == 202, r.text
+        claim = r.json()["claim"]["id"]
+        code = read_outbox(state, f"claim-{claim}")
+        tries = [other.post("/api/portal/claims/verify", json={"claim_id": claim, "code": f"{n:06d}"})
+                 for n in range(6)]                           # more than [accounts] code_attempts
+        unknown = other.post("/api/portal/claims/verify", json={"claim_id": claim + 1000, "code": code})
+        assert {t.status_code for t in tries} == {404} and unknown.status_code == 404
+        assert tries[0].json()["error"] == unknown.json()["error"]
+        done = mine.post("/api/portal/claims/verify", json={"claim_id": claim, "code": code})
+        assert done.status_code == 200 and done.json()["claim"]["status"] == "review", done.text
