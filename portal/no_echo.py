@@ -1,5 +1,4 @@
-"""No answer quotes back what the caller sent: errors get a fixed message and an id; a personal value
-the caller sent (as the project's detector finds it) is replaced by its placeholder in every answer."""
+"""No answer quotes back what the caller sent: fixed error messages, sent personal values as placeholders."""
 from __future__ import annotations
 
 import html
