@@ -616,6 +616,7 @@ _DIGIT_RUN = re.compile(f"{D}(?:{SEP}?{D}){{5,}}", FLAGS)
 _HAN = re.compile(HAN)
 _LATIN_PAIR = re.compile("[A-Z][A-Za-z'\\-]+[ \\t]+[A-Z]")
 _SEPS = " -－\u3000"
+_DROP_SEPS = str.maketrans("", "", _SEPS)
 
 
 def _groups(text: str) -> tuple[set, int]:
@@ -625,8 +626,7 @@ def _groups(text: str) -> tuple[set, int]:
     digit_runs = _DIGIT_RUN.findall(text)
     if digit_runs or _EXCEL_EXPONENT.search(text):
         groups.add("num")
-        for g in digit_runs:
-            run = max(run, len(g) - sum(g.count(c) for c in _SEPS))
+        run = max((len(g.translate(_DROP_SEPS)) for g in digit_runs), default=0)
     if "@" in text:
         groups.add("at")
     if not text.isascii() and _HAN.search(text):
