@@ -450,15 +450,15 @@ SPECS: tuple = (
             PatternSpec("before_speech", f"(?:{SAFE_NAME_AFTER_NON_HAN})(?=(?:先生|女士)?{SPEECH})", 0.75, rare=True),
             # Any surname (or none: 朝鲁门) opening a clause, before a title or a verb of speech (全斌波表示).
             PatternSpec("clause_before_speech", f"{CLAUSE_OPEN}(?P<v>{NAME}|(?!{CLAUSE_WORD})(?:其其|{ANY_NAME_CHAR}){{3,4}})"
-                                                f"(?=(?:先生|女士)|{SPEECH})", 0.6, rare=True),
+                                                f"(?=(?:先生|女士|小姐|阿姨|大爷|大妈|师傅|同志)|{SPEECH})", 0.6, rare=True),
             # A household list: 妻X，子Y，之女X (kin words at a clause start only).
             PatternSpec("after_kin", f"(?:(?:{CLAUSE_OPEN}|(?<=[为是系其]))(?:{KIN})|之[子女妻夫])(?P<v>{ANY_NAME})"
-                                     f"(?={NAME_CLOSE}|{PARTY_AFTER})", 0.6, rare=True),
+                                     f"(?={NAME_CLOSE}|{PARTY_AFTER})", 0.6, trusted=True, rare=True),
             # 系X之女, 为X之子: the parent of a kin word.
             PatternSpec("before_kin", f"(?<=[系为是，,：:])(?P<v>{NAME}|{ANY_NAME})(?=之(?:{KIN}))", 0.6, rare=True),
             # Who a proxy acts for, or the proxy: 委托娜仁花代为签约, 持委托书代路跃进办理.
             PatternSpec("proxy", f"(?:委托|(?<=[书其])代|代其)(?!{CLAUSE_WORD})(?P<v>{NAME}|{ANY_NAME})(?={PROXY_ACT})",
-                        0.6, rare=True),
+                        0.6, trusted=True, rare=True),
             # The parties of a dispute: X与Y离婚纠纷, X和Y借款合同 (Y is then a joined name).
             PatternSpec("dispute_party", f"{CLAUSE_OPEN}(?P<v>{NAME}|(?!{CLAUSE_WORD}){ANY_NAME})(?=[与和](?:{NAME}|{ANY_NAME})"
                                          f"(?:{DISPUTE}))", 0.6, rare=True),

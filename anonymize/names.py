@@ -39,6 +39,7 @@ TRIGGERS = (
     " 女儿 父亲 母亲 孙子 孙女 邻居 同事 我叫 本人 其子 其女 其妻 其夫 民警 医生 护士 店主 摊主 母子 父子"
     " 办事人 代办人 继承人 核查人员 检查人员 儿媳 女婿 配偶 考生 学员 人士 外籍人士 参保人 被征收人 志愿者"
     " 申请执行人 上诉人 被上诉人 申诉人 被申诉人 再审申请人 原审原告 原审被告 被继承人 赔偿义务人 赔偿权利人"
+    " 代领人 领取人 陪同人 陪同翻译 翻译"
 ).split()
 
 # Trigger words of forms and tickets after which a name is certain enough to take one with any surname
@@ -48,6 +49,7 @@ STRONG_TRIGGERS = (
     " 诉求人 当事人 法定代表人 法人代表 经办人 户主 收件人 寄件人 收货人 持卡人 开户人 我叫"
     " 办事人 代办人 继承人 委托人 受托人 代理人 原告 被告 第三人 核查人员 检查人员 承办人 办理人"
     " 被执行人 申请执行人 上诉人 被上诉人 申诉人 被申诉人 再审申请人 原审原告 原审被告 被继承人"
+    " 代领人 领取人 陪同人 陪同翻译 翻译 车主 考生 业主"
 ).split()
 
 # What follows a party of a judgment or a form when the name is not followed by punctuation: the party's
@@ -113,7 +115,7 @@ GIVEN_CHARS = frozenset(
 # Verbs and words after which a person's name follows ("如需核实请联系向红", "告知王芳本人").
 CUE_BEFORE = (
     "联系 告知 回访 通知 约谈 询问 委托 致电 转告 答复 协调 走访 慰问 救助 帮助 陪同 找到 电话联系 已联系"
-    " 交给 交由 转交 移交 指派 邀请 看望 探望 采访 感谢 表扬 批评 处罚 起诉 控告 遇到 雇佣"
+    " 交给 交由 转交 移交 指派 邀请 看望 探望 采访 感谢 表扬 批评 处罚 起诉 控告 遇到 雇佣 经与 已与 并与"
 ).split()
 # Single characters that introduce a name only at the start of a clause (据王芳介绍, 请李明于…).
 CUE_BEFORE_CLAUSE = "据 请 由 经 是 让 叫 找 给".split()
