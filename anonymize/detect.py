@@ -592,6 +592,26 @@ def match_span(entity: str, text: str, m: re.Match) -> Optional[tuple]:
     elif entity == "PERSON" and end - start == 3 and text[start:start + 2] not in _COMPOUNDS \
             and names.opens_next_word(text, end):
         end -= 1  # 林坤|押金, 陈彬|提交: the third character opens the next word
+    elif entity == "PERSON" and (dot := _DOTTED.search(text, start, end)):
+        start, end = dotted_name_span(text, start, dot.start(), end)
+    return start, end
+
+
+_CUE_END = re.compile(f"(?:{CUE_BEFORE})$")
+_CLAUSE_ADVERBS = frozenset("已曾将正于在向从对被把")  # 艾力|已于上月搬离: no transliteration uses them
+
+
+def dotted_name_span(text: str, start: int, dot: int, end: int) -> tuple:
+    """A dotted name's parts hold no ordinary words: a word or cue before it (市民|迪丽努尔·艾买提,
+    被告人|玉素甫·艾力) or a verb, adverb or preposition after its first two characters (艾买提|陪同办理)
+    belongs to the sentence. Words jieba tags as name parts (拉姆, 多吉) never end a name."""
+    for i in range(dot - 2, start, -1):
+        if names.sentence_word(text[i - 2:i]) or _CUE_END.search(text, 0, i):
+            start = i
+            break
+    for i in range(dot + 3, end):
+        if text[i] in _CLAUSE_ADVERBS or names.sentence_word(text[i:i + 2], "vdpct"):
+            return start, i
     return start, end
 
 

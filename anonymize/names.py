@@ -302,6 +302,15 @@ def _function_word(w: str) -> bool:
     return tag is not None and tag[0] in "mdpcurqft" and _freq(w) >= 2000
 
 
+def sentence_word(two: str, tags: str = "") -> bool:
+    """A frequent two-character word that is no name part (拉姆, 多吉 are tagged as names), optionally
+    only of the given tag kinds (v: verbs, d: adverbs, p: prepositions ...)."""
+    if not is_word(two):
+        return False
+    tag = _tags().get(two) or ""
+    return not tag.startswith("nr") and (not tags or tag[:1] in tags)
+
+
 @functools.lru_cache(maxsize=1)
 def _tags() -> dict:
     import jieba

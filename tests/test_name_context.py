@@ -199,3 +199,23 @@ def test_presidio_finds_the_same_names_in_context():
               if {(f.entity, f.start, f.end) for f in to_findings(analyzer.analyze(t, language="zh"))}
               != {(f.entity, f.start, f.end) for f in detect.find(t)}]
     assert differ == []
+
+
+# Dotted names (Uyghur, Kazakh ...) inside a sentence: the name goes, the words around it stay.
+_TRANSLITERATED = "阿依 古丽 努尔 买买提 艾力 热合曼 吐尔逊 帕尔哈提 迪丽 阿不都 玉素甫 沙吾提 库尔班 米娜 瓦尔 江".split()
+DOTTED_TEMPLATES = ["{n}陪同其母亲前来办理", "市民{n}来电反映楼上噪音", "经核实，{n}已于上月搬离",
+                    "由{n}负责联系，材料齐全", "{n}称其房屋漏水"]
+
+
+@pytest.mark.parametrize("template", DOTTED_TEMPLATES)
+def test_a_dotted_name_ends_where_the_name_ends(template):
+    rng = random.Random(template)
+    before, after = template.split("{n}")
+    for _ in range(N):
+        name = "·".join("".join(rng.sample(_TRANSLITERATED, 2))[:6] for _ in range(2))
+        text = template.format(n=name)
+        assert not _missing(text, [name])
+        out = text
+        for f in sorted(detect.find(text), key=lambda f: f.start, reverse=True):
+            out = out[:f.start] + "［］" + out[f.end:]
+        assert out == f"{before}［］{after}", out
