@@ -42,6 +42,12 @@ def write_config(dir: Path, datasets: Path, build: Path | None = None, **extra) 
     return path
 
 
+def on_shared_build(built_portal: Path, work: Path, **extra) -> Path:
+    """A portal.toml in `work` (its own state) that serves the session's shared build of the samples."""
+    base = built_portal.parent
+    return write_config(work, base / "datasets", build=base / "build", **extra)
+
+
 def run_portal(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([*PORTAL, "--config", str(config), *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=600)

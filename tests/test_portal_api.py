@@ -9,7 +9,7 @@ from faker import Faker
 
 from anonymize.checksums import uscc_check_char
 from portal.accounts import read_outbox
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -23,8 +23,7 @@ REGISTERED: list[str] = []       # every ID number and mobile sent to the server
 def portal(built_portal, tmp_path_factory):
     """A server on the shared build with its own state directory and small published limits."""
     work = tmp_path_factory.mktemp("portal_api")
-    base = built_portal.parent
-    config = write_config(work, base / "datasets", build=base / "build", quotas={
+    config = on_shared_build(built_portal, work, quotas={
         "anonymous_per_minute": ANON_LIMIT, "individual_per_minute": PERSON_LIMIT,
         "register_per_hour": REGISTER_LIMIT, "codes_per_hour": REGISTER_LIMIT})
     # The tests play clients behind a reverse proxy on loopback, each with its own X-Forwarded-For.

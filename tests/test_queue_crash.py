@@ -11,7 +11,7 @@ import pytest
 from faker import Faker
 
 from portal.accounts import read_outbox
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -33,8 +33,7 @@ def described(i: int) -> dict:
 
 
 def test_every_acknowledged_submission_and_event_survives_sigkill(built_portal, tmp_path):
-    base = built_portal.parent
-    config = write_config(tmp_path, base / "datasets", build=base / "build")
+    config = on_shared_build(built_portal, tmp_path)
     srv = Server(config).start()
     key = register(srv)
     staff_key = run_portal(config, "users", "add-staff", fake.name(), "--role", "publisher",

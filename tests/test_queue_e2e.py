@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from faker import Faker
 
 from portal.accounts import read_outbox
-from conftest import Server, free_port, run_portal, write_config
+from conftest import Server, free_port, on_shared_build, run_portal
 
 pytestmark = pytest.mark.server
 fake = Faker("zh_CN")
@@ -42,10 +42,9 @@ def world(built_portal, tmp_path_factory):
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     work = tmp_path_factory.mktemp("queue_e2e")
-    base = built_portal.parent
     clock = work / "today.txt"
     clock.write_text("2026-09-30")
-    config = write_config(work, base / "datasets", build=base / "build", queue={
+    config = on_shared_build(built_portal, work, queue={
         "clock_file": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp.port, "mail_from": "portal@example.gov.cn"})
     srv = Server(config).start()
     yield srv, inbox, clock

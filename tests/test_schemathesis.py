@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal
 
 pytestmark = pytest.mark.server
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -22,9 +22,8 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
 @pytest.fixture(scope="module")
 def live(built_portal, tmp_path_factory):
     work = tmp_path_factory.mktemp("schemathesis")
-    base = built_portal.parent
     # Limits high enough that the fuzzer tests the API, not the quota (429 is documented anyway).
-    config = write_config(work, base / "datasets", build=base / "build", quotas={
+    config = on_shared_build(built_portal, work, quotas={
         "anonymous_per_minute": 100000, "individual_per_minute": 100000, "organisation_per_minute": 100000,
         "register_per_hour": 100000, "codes_per_hour": 100000})
     srv = Server(config).start()

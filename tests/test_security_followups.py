@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal, write_config
 
 pytestmark = [pytest.mark.security]
 MOBILE = "13912345678"     # a planted personal value
@@ -28,8 +28,7 @@ def _carries(text: str, value: str) -> bool:
 @pytest.fixture(scope="module")
 def srv(built_portal, tmp_path_factory):
     work = tmp_path_factory.mktemp("followups")
-    base = built_portal.parent
-    config = write_config(work, base / "datasets", build=base / "build", quotas={
+    config = on_shared_build(built_portal, work, quotas={
         "anonymous_per_minute": 100000, "organisation_per_minute": 100000})
     server = Server(config).start()
     yield server

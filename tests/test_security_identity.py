@@ -10,7 +10,7 @@ import pytest
 from faker import Faker
 
 from portal.accounts import read_outbox
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal
 
 pytestmark = [pytest.mark.security, pytest.mark.server]
 fake = Faker("zh_CN")
@@ -19,8 +19,7 @@ Faker.seed(1515)
 
 def _config(built_portal: Path, tmp_path: Path, server: dict | None = None, **sections) -> Path:
     """A portal on the shared build with its own state; [server] written by hand (it holds a list)."""
-    base = built_portal.parent
-    path = write_config(tmp_path, base / "datasets", build=base / "build", **sections)
+    path = on_shared_build(built_portal, tmp_path, **sections)
     if server:
         lines = [f"{k} = [{', '.join(repr(x) for x in v)}]" if isinstance(v, list) else f"{k} = {v!r}"
                  for k, v in server.items()]

@@ -12,7 +12,7 @@ import sqlite3
 import httpx
 import pytest
 
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal, write_config
 from test_workflow import DEPT, make_dataset
 
 pytestmark = [pytest.mark.security, pytest.mark.server]
@@ -321,10 +321,9 @@ REQUEST_DATASET, REQUEST_DEPT = "water-use-enterprises", "温州市水利局"
 def desk(built_portal, tmp_path_factory):
     """A server on the shared sample build with its own state (accounts, requests)."""
     work = tmp_path_factory.mktemp("security-requests")
-    base = built_portal.parent
     clock = work / "today.txt"
     clock.write_text("2026-09-30")
-    config = write_config(work, base / "datasets", build=base / "build", queue={"clock_file": clock})
+    config = on_shared_build(built_portal, work, queue={"clock_file": clock})
     srv = Server(config).start()
     yield srv
     srv.stop()

@@ -11,7 +11,7 @@ import sqlite3
 import httpx
 import pytest
 
-from conftest import Server, run_portal, write_config
+from conftest import Server, on_shared_build, run_portal
 
 pytestmark = [pytest.mark.server, pytest.mark.security]
 RESTRICTED, GRANTED = "water-use-enterprises", ["企业名称", "所属区县"]
@@ -34,8 +34,7 @@ def client(srv, key: str | None = None) -> httpx.Client:
 @pytest.fixture(scope="module")
 def srv(built_portal, tmp_path_factory):
     work = tmp_path_factory.mktemp("security_queries")
-    base = built_portal.parent
-    config = write_config(work, base / "datasets", build=base / "build", quotas={
+    config = on_shared_build(built_portal, work, quotas={
         "anonymous_per_minute": 100000, "organisation_per_minute": 100000})
     server = Server(config).start()
     yield server
@@ -223,8 +222,7 @@ def test_errors_quote_nothing_sent_and_carry_an_id_found_in_the_log(srv):
 @pytest.fixture(scope="module")
 def quota_srv(built_portal, tmp_path_factory):
     work = tmp_path_factory.mktemp("row_quota")
-    base = built_portal.parent
-    config = write_config(work, base / "datasets", build=base / "build", quotas={
+    config = on_shared_build(built_portal, work, quotas={
         "organisation_per_minute": 100000, "organisation_rows_per_day": ROWS_PER_DAY})
     server = Server(config).start()
     yield server
